@@ -1,0 +1,185 @@
+"""Readers: one function per file format, each turning bytes into a `RawReport`.
+
+A reader keeps what the format itself says about structure (Markdown `#` and
+bold headings, Word heading styles) and leaves everything else to the segmenter.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import yaml
+
+from policytag.io.encoding import UnreadableFile, decode_bytes
+
+
+@dataclass(frozen=True)
+class Block:
+    """One line or paragraph of a file as read, before segmentation."""
+
+    text: str
+    line: int
+    heading: bool = False
+
+
+@dataclass
+class RawReport:
+    """A report file as read: its blocks, plus what the file says about itself."""
+
+    source: str
+    rel: PurePosixPath
+    blocks: list[Block] = field(default_factory=list)
+    title: str | None = None
+    encoding: str | None = None
+    records: list[dict] | None = None  # JSONL input: one record per paragraph
+    warnings: list[str] = field(default_factory=list)  # parts skipped, with where and why
+
+
+FORMATS = (".txt", ".md", ".markdown", ".docx", ".pdf", ".jsonl")
+
+
+def read_report(source: str, rel: PurePosixPath, data: bytes) -> RawReport:
+    """Read one file's bytes by its extension; raises `UnreadableFile` with the reason."""
+    suffix = rel.suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise UnreadableFile(f"unsupported file type {suffix or '(none)'}; readable: {', '.join(FORMATS)}")
+    report = RawReport(source=source, rel=rel)
+    reader(report, data)
+    if not report.blocks and not report.records:
+        raise UnreadableFile("no text in file")
+    return report
+
+
+def _read_txt(report: RawReport, data: bytes) -> None:
+    text, report.encoding = decode_bytes(data)
+    report.blocks = _lines(text)
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_MD_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*$")
+_MD_INLINE = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|!?\[([^\]]*)\]\([^)]*\)")
+
+
+def _read_md(report: RawReport, data: bytes) -> None:
+    text, report.encoding = decode_bytes(data)
+    match = _FRONT_MATTER.match(text)
+    offset = 0
+    if match:
+        report.title = _front_matter_title(match.group(1))
+        offset = text.count("\n", 0, match.end())
+        text = text[match.end():]
+    blocks = []
+    for block in _lines(text):
+        heading = _MD_HEADING.match(block.text) or _MD_BOLD_LINE.match(block.text)
+        body = heading.group(heading.re.groups) if heading else block.text
+        body = _MD_INLINE.sub(lambda m: m.group(1) or "", body).strip()
+        if body and not re.fullmatch(r"[-*_=\s|:]+", body):  # rules and table borders
+            blocks.append(Block(body, block.line + offset, heading=bool(heading)))
+    report.blocks = blocks
+
+
+def _front_matter_title(raw: str) -> str | None:
+    try:
+        meta = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return None
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return str(title) if title else None
+
+
+def _read_docx(report: RawReport, data: bytes) -> None:
+    import docx  # python-docx: imported here, only readers of Word files pay for it
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as err:  # python-docx raises several unrelated types for bad zips
+        raise UnreadableFile(f"not a readable Word file: {err}") from err
+    report.encoding = "docx"
+    title = document.core_properties.title
+    report.title = title or None
+    report.blocks = [
+        Block(p.text.strip(), i + 1, heading=_is_heading_style(p.style.name if p.style else ""))
+        for i, p in enumerate(document.paragraphs)
+        if p.text.strip()
+    ]
+
+
+def _is_heading_style(name: str) -> bool:
+    return name.lower().startswith(("heading", "title")) or name.startswith("标题")
+
+
+_SENTENCE_END = tuple("。！？：；!?:;")
+
+
+def _read_pdf(report: RawReport, data: bytes) -> None:
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as err:  # pypdf raises many types for damaged files
+        raise UnreadableFile(f"not a readable PDF: {err}") from err
+    report.encoding = "pdf"
+    text = "\n".join(pages)
+    if not text.strip():
+        raise UnreadableFile("PDF has no text layer (scanned pages need OCR first)")
+    report.blocks = _join_wrapped_lines(_lines(text))
+
+
+def _join_wrapped_lines(blocks: list[Block]) -> list[Block]:
+    """Rejoin PDF lines that wrap inside a paragraph: a line that does not end a
+    sentence continues on the next, unless the next one starts with a heading number."""
+    from policytag.text.headings import starts_with_heading_marker
+
+    joined: list[Block] = []
+    for block in blocks:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and not previous.text.endswith(_SENTENCE_END)
+            and not starts_with_heading_marker(block.text)
+            and len(previous.text) > 20
+        ):
+            joined[-1] = Block(previous.text + block.text, previous.line)
+        else:
+            joined.append(block)
+    return joined
+
+
+def _read_jsonl(report: RawReport, data: bytes) -> None:
+    text, report.encoding = decode_bytes(data)
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            report.warnings.append(f"line {number}: not valid JSON ({err.msg}); skipped")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            report.warnings.append(f"line {number}: expected an object with a string `text`; skipped")
+            continue
+        records.append({**record, "_line": number})
+    report.records = records
+
+
+def _lines(text: str) -> list[Block]:
+    return [Block(line.strip(), number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+_READERS: dict[str, Callable[[RawReport, bytes], None]] = {
+    ".txt": _read_txt,
+    ".md": _read_md,
+    ".markdown": _read_md,
+    ".docx": _read_docx,
+    ".pdf": _read_pdf,
+    ".jsonl": _read_jsonl,
+}

@@ -1,0 +1,176 @@
+"""Segmentation: the blocks of a read report → paragraphs with their heading path.
+
+A paragraph is one block of text as it stands in the report (ANNOTATION.md). A
+numbered title at its start belongs to it and becomes the heading of the
+paragraphs that follow. Bare headings, greetings, closing formulas, signatures,
+dates and glossary entries are not paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from policytag.io.readers import Block
+from policytag.text.headings import (
+    Heading,
+    bare_heading,
+    marker_level,
+    run_in_title,
+    split_inline_headings,
+    starts_with_heading_marker,
+)
+from policytag.text.mojibake import count_mojibake
+from policytag.text.normalize import normalize
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    """How report text is cut into paragraphs."""
+
+    min_chars: int = 10  # shorter non-heading lines are signatures, names, page numbers
+    max_heading_chars: int = 40
+    max_paragraph_chars: int = 5000  # longer lines are cut at sentence ends
+    non_paragraph: list[str] = field(
+        default_factory=lambda: [
+            r"^各位(代表|委员|同志)",
+            r"^现在，?我代表.{0,20}(报告|汇报)",
+            r"^(同志们|女士们|先生们)",
+            r"^(特此报告|以上报告|谢谢(大家)?)[。！!]?$",
+            r"^[—-]{1,2}.{0,40}(会议|大会)上",
+            r"^(19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\)?$",
+            r"^(附件|附表)[\d一二三四五六七八九十]*[：:]?$",
+        ]
+    )
+    glossary_headings: list[str] = field(default_factory=lambda: [r"名词解释", r"^注释", r"^(附|附注|备注)[：:]?$"])
+
+    def __post_init__(self) -> None:
+        for name in ("non_paragraph", "glossary_headings"):
+            for pattern in getattr(self, name):
+                try:
+                    re.compile(pattern)
+                except re.error as err:
+                    raise ValueError(f"{name}: bad regular expression {pattern!r}: {err}") from err
+        if self.min_chars < 1 or self.max_heading_chars < 2 or self.max_paragraph_chars < 100:
+            raise ValueError("min_chars ≥ 1, max_heading_chars ≥ 2 and max_paragraph_chars ≥ 100 are required")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a report, normalised, with where it sits."""
+
+    doc_id: str
+    index: int
+    text: str
+    section_path: tuple[str, ...]
+    line: int
+    mojibake: int = 0
+
+    @property
+    def id(self) -> str:
+        return f"{self.doc_id}#{self.index:04d}"
+
+    @property
+    def section(self) -> str | None:
+        return self.section_path[-1] if self.section_path else None
+
+
+@dataclass
+class _Outline:
+    """The open headings while a report is read top to bottom."""
+
+    headings: list[Heading] = field(default_factory=list)
+    in_glossary: bool = False
+
+    def open(self, heading: Heading, glossary: bool) -> None:
+        while self.headings and self.headings[-1].level >= heading.level:
+            self.headings.pop()
+        self.headings.append(heading)
+        if heading.level == 1 or glossary:
+            self.in_glossary = glossary
+
+    def path(self) -> tuple[str, ...]:
+        return tuple(h.text for h in self.headings)
+
+
+class Segmenter:
+    """Cuts reports into `Paragraph`s following a `SegmentConfig`."""
+
+    def __init__(self, config: SegmentConfig | None = None) -> None:
+        self.config = config or SegmentConfig()
+        self._skip = [re.compile(p) for p in self.config.non_paragraph]
+        self._glossary = [re.compile(p) for p in self.config.glossary_headings]
+
+    def segment(self, doc_id: str, blocks: Iterable[Block]) -> tuple[list[Paragraph], list[str]]:
+        """All paragraphs of one report, in order and indexed from 0, and warnings."""
+        outline = _Outline()
+        found: list[tuple[str, tuple[str, ...], int, int]] = []
+        for block in blocks:
+            if block.heading:
+                text = normalize(block.text)
+                level = marker_level(text)
+                self._open(outline, Heading(text, level[0] if level else 1))
+                continue
+            for raw in split_inline_headings(block.text, self.config.max_heading_chars):
+                for text, path in self._pieces(outline, normalize(raw, keep_spaces=True)):
+                    found.append((text, path, block.line, count_mojibake(raw)))
+        warnings = [
+            f"line {line}: {len(text):,} characters in one paragraph; cut at sentence ends"
+            for text, _, line, _ in found
+            if len(text) > self.config.max_paragraph_chars
+        ]
+        paragraphs = [
+            Paragraph(doc_id, index, text, path, line, mojibake)
+            for index, (text, path, line, mojibake) in enumerate(self._cut_long(found))
+        ]
+        return paragraphs, warnings
+
+    def _pieces(self, outline: _Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Paragraphs in one piece of a line, opening the headings met on the way."""
+        text = normalize(spaced)
+        if not text or any(p.search(text) for p in self._skip):
+            return
+        heading = bare_heading(text, self.config.max_heading_chars)
+        if heading is not None:
+            self._open(outline, heading)
+            return
+        run_in = run_in_title(spaced, self.config.max_heading_chars)
+        if run_in is not None:
+            title, rest = run_in
+            title = Heading(normalize(title.text), title.level)
+            # `三、2024年工作计划（一）突出…`: a title running straight into the next
+            # number is a heading of its own; `（七）…。（1）…` is a paragraph's title.
+            if not rest.strip() or (starts_with_heading_marker(rest.lstrip()) and not rest.startswith("。")):
+                self._open(outline, title)
+                yield from self._pieces(outline, rest.lstrip())
+                return
+        if outline.in_glossary or len(text) < self.config.min_chars:
+            return
+        yield text, outline.path()
+        if run_in is not None:
+            self._open(outline, title)
+
+    def _open(self, outline: _Outline, heading: Heading) -> None:
+        outline.open(heading, glossary=any(p.search(heading.text) for p in self._glossary))
+
+    def _cut_long(self, found: list[tuple[str, tuple[str, ...], int, int]]) -> Iterator[tuple[str, tuple[str, ...], int, int]]:
+        limit = self.config.max_paragraph_chars
+        for text, path, line, mojibake in found:
+            if len(text) <= limit:
+                yield text, path, line, mojibake
+                continue
+            for i, chunk in enumerate(_chunks(text, limit)):
+                yield chunk, path, line, mojibake if i == 0 else 0
+
+
+def _chunks(text: str, limit: int) -> Iterator[str]:
+    """Cut `text` into pieces of at most `limit` characters, at sentence ends where possible."""
+    start = 0
+    while start < len(text):
+        end = min(start + limit, len(text))
+        if end < len(text):
+            cut = max(text.rfind(stop, start, end) for stop in "。；！？")
+            end = cut + 1 if cut > start else end
+        yield text[start:end]
+        start = end
