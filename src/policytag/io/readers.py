@@ -80,9 +80,15 @@ def _read_md(report: RawReport, data: bytes) -> None:
         heading = _MD_HEADING.match(block.text) or _MD_BOLD_LINE.match(block.text)
         body = heading.group(heading.re.groups) if heading else block.text
         body = _MD_INLINE.sub(lambda m: m.group(1) or "", body).strip()
+        if heading and heading.re is _MD_BOLD_LINE and not _looks_like_heading(body):
+            heading = None  # some reports set whole paragraphs in bold
         if body and not re.fullmatch(r"[-*_=\s|:]+", body):  # rules and table borders
             blocks.append(Block(body, block.line + offset, heading=bool(heading)))
     report.blocks = blocks
+
+
+def _looks_like_heading(text: str) -> bool:
+    return len(text) <= 60 and not re.search(r"[。；！？]", text)
 
 
 def _front_matter_title(raw: str) -> str | None:

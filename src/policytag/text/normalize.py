@@ -25,7 +25,7 @@ _PINYIN_LETTERS = f"a-zü{_TONE_VOWELS}"
 # A toned syllable in brackets is pinyin wherever it stands; the few toneless
 # (neutral-tone) syllables only count straight after a Chinese character.
 _PINYIN_TONED = re.compile(rf"\s*\((?=[{_PINYIN_LETTERS}]*[{_TONE_VOWELS}])[{_PINYIN_LETTERS}]{{1,7}}\)")
-_PINYIN_NEUTRAL = re.compile(r"(?<=[\u3400-\u9fff])\s*\((?:de|le|me|men|ne|ma|ba|zi|ge|tou|li)\)")
+_PINYIN_NEUTRAL = re.compile(r"(?<=[\u3400-\u9fff])(?:\s*\((?:de|le|me|men|ne|ma|ba|zi|ge|tou|li)\))+")
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2014\u2026\u2018\u2019\u201c\u201d《》"
@@ -33,7 +33,9 @@ _CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2014\u2026\u2018\u2019\u
 # ASCII form between two digits (1,000 and 10:30); the others never appear there.
 _FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _PUNCT_TO_FULLWIDTH = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;?!()]")
-_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}{_CJK_PUNCT}])|(?<=[{_CJK}{_CJK_PUNCT}])\s+")
+# ASCII punctuation that step 5 widens counts as Chinese punctuation here, so that
+# `46:54 ，` and `46:54，` end the same (and English loses the space after a comma).
+_SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}{_CJK_PUNCT},;:?!()])|(?<=[{_CJK}{_CJK_PUNCT},;:?!()])\s+")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]")
 

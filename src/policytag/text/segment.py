@@ -35,7 +35,7 @@ class SegmentConfig:
     non_paragraph: list[str] = field(
         default_factory=lambda: [
             r"^各位(代表|委员|同志)",
-            r"^现在，?我代表.{0,20}(报告|汇报)",
+            r"^(现在，?)?我代表.{0,30}(报告|汇报)",
             r"^(同志们|女士们|先生们)",
             r"^(特此报告|以上报告|谢谢(大家)?)[。！!]?$",
             r"^[—-]{1,2}.{0,40}(会议|大会)上",
@@ -109,6 +109,8 @@ class Segmenter:
         for block in blocks:
             if block.heading:
                 text = normalize(block.text)
+                if any(p.search(text) for p in self._skip):
+                    continue
                 level = marker_level(text)
                 self._open(outline, Heading(text, level[0] if level else 1))
                 continue

@@ -1,0 +1,78 @@
+"""The `policytag` command: a thin Typer layer, one library call per command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from policytag.config import ConfigError
+
+app = typer.Typer(
+    help="Tag paragraphs of Chinese work reports by role and policy domain.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+@app.callback()
+def main() -> None:
+    """Tag paragraphs of Chinese work reports by role and policy domain."""
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def prepare(
+    inputs: Annotated[list[Path], typer.Argument(help="Report files, folders, or .tar.gz/.zip archives.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the dataset.")],
+    recipe: Annotated[Path, typer.Option(help="Dataset recipe (YAML).")] = CONFIGS / "data" / "default.yaml",
+    gold: Annotated[
+        Optional[Path], typer.Option(help="Gold JSONL to score the labelling rules against (rule report).")
+    ] = None,
+    annotations: Annotated[
+        Optional[list[Path]], typer.Option("--annotations", "-a", help="Hand annotations overriding silver labels.")
+    ] = None,
+    overrides: Annotated[
+        Optional[list[str]], typer.Option("--set", help="Override a recipe key: --set split.seed=7")
+    ] = None,
+) -> None:
+    """Read raw reports, segment them into paragraphs, label and split them by report."""
+    from policytag.data.prepare import load_prepare_config, prepare as run_prepare
+
+    try:
+        config = load_prepare_config(recipe, overrides or [])
+        if annotations:
+            config = type(config)(**{**vars(config), "annotations": [*config.annotations, *annotations]})
+        stats = run_prepare(inputs, out, config, gold=gold)
+    except (ConfigError, FileNotFoundError) as err:
+        _fail(str(err))
+    _print_prepare_summary(stats, out)
+
+
+def _print_prepare_summary(stats: dict, out: Path) -> None:
+    typer.echo(
+        f"read {stats['files_read']} files, skipped {stats['files_skipped']}; "
+        f"{stats['paragraphs']:,} paragraphs from {stats['reports']} reports in {stats['seconds']} s"
+    )
+    for item in stats["skipped"]:
+        typer.echo(f"  skipped {item['file']}: {item['reason']}")
+    coverage = stats["coverage"]
+    typer.echo(f"labelled: role {coverage['role']:.1%}, domain {coverage['domain']:.1%}")
+    if stats["paragraphs_with_mojibake"]:
+        typer.echo(f"mojibake: {stats['mojibake_marks']} marks in {stats['paragraphs_with_mojibake']} paragraphs")
+    for name, split in stats["splits"].items():
+        typer.echo(f"  {name}: {split['reports']} reports, {split['paragraphs']:,} paragraphs")
+    if "rule_report" in stats:
+        typer.echo((out / "rule_report.md").read_text(encoding="utf-8"))
+    typer.echo(f"wrote {out}/paragraphs.jsonl, splits/, dataset/, stats.json")
+
+
+if __name__ == "__main__":
+    app()

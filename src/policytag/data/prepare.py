@@ -1,0 +1,274 @@
+"""`prepare`: folders of raw reports → a labelled, split dataset on disk.
+
+Reads every file (in two processes by default), segments and silver-labels each
+report, applies hand annotations, splits by report and writes the dataset, its
+statistics and, when gold paragraphs are given, the rule report.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from tqdm import tqdm
+
+from policytag.config import apply_overrides, from_dict, read_yaml
+from policytag.data.metadata import report_ids, report_meta
+from policytag.data.splits import SplitConfig, assign_splits
+from policytag.data.writer import write_dataset
+from policytag.io.encoding import UnreadableFile
+from policytag.io.readers import read_report
+from policytag.io.sources import SourceFile, iter_source_files
+from policytag.labels.annotations import load_annotations
+from policytag.labels.report import ScoredParagraph, render_table, rule_report
+from policytag.labels.schema import LabelSchema
+from policytag.labels.silver import SilverLabeler
+from policytag.text.normalize import normalize
+from policytag.text.segment import Segmenter, SegmentConfig
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    taxonomy: Path
+    role: Path
+    domain: Path
+
+
+@dataclass(frozen=True)
+class PrepareConfig:
+    """Typed form of a dataset recipe (`configs/data/*.yaml`); paths are relative to the recipe."""
+
+    rules: RulesConfig
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    annotations: list[Path] = field(default_factory=list)
+    gold: Path | None = None  # gold paragraphs to score the rules against (never trained on)
+    workers: int = 2
+
+
+def load_prepare_config(path: Path, overrides: list[str] | None = None) -> PrepareConfig:
+    """Load a dataset recipe, apply `key=value` overrides and resolve its paths."""
+    data = apply_overrides(read_yaml(path), overrides or [])
+    config = from_dict(PrepareConfig, data, source=str(path))
+    base = path.parent
+    rules = RulesConfig(*(_resolve(base, p) for p in (config.rules.taxonomy, config.rules.role, config.rules.domain)))
+    return PrepareConfig(
+        rules=rules,
+        segment=config.segment,
+        split=config.split,
+        annotations=[_resolve(base, p) for p in config.annotations],
+        gold=_resolve(base, config.gold) if config.gold else None,
+        workers=config.workers,
+    )
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+@dataclass
+class _ReportResult:
+    source: str
+    rel: PurePosixPath
+    meta: dict
+    paragraphs: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    encoding: str | None = None
+
+
+_WORKER: tuple[Segmenter, SilverLabeler] | None = None
+
+
+def _init_worker(config: PrepareConfig) -> None:
+    global _WORKER
+    schema = LabelSchema.load(config.rules.taxonomy)
+    _WORKER = (Segmenter(config.segment), SilverLabeler.from_files(schema, config.rules.role, config.rules.domain))
+
+
+def _process(source: SourceFile) -> _ReportResult | tuple[str, str]:
+    """Read, segment and label one file; `(source, reason)` when it cannot be read."""
+    assert _WORKER is not None, "worker not initialised"
+    segmenter, labeler = _WORKER
+    if source.error:
+        return source.source, source.error
+    try:
+        raw = read_report(source.source, source.rel, source.data or b"")
+    except UnreadableFile as err:
+        return source.source, str(err)
+    meta = report_meta(source.rel, raw.title)
+    result = _ReportResult(source.source, source.rel, vars(meta), warnings=list(raw.warnings), encoding=raw.encoding)
+    if raw.records is not None:
+        result.paragraphs = [_record_paragraph(r, i) for i, r in enumerate(raw.records)]
+    else:
+        paragraphs, warnings = segmenter.segment("", raw.blocks)
+        result.warnings += warnings
+        for p, silver in zip(paragraphs, labeler.label_report(paragraphs, meta.year)):
+            result.paragraphs.append(
+                {
+                    "index": p.index,
+                    "section": p.section,
+                    "section_path": list(p.section_path),
+                    "text": p.text,
+                    "role": silver.role,
+                    "domain": silver.domain,
+                    "label_source": "rules" if silver.role or silver.domain else None,
+                    "line": p.line,
+                    "mojibake": p.mojibake,
+                    "votes": silver.votes,
+                }
+            )
+    if not result.paragraphs:
+        return source.source, "no paragraphs found (headings, greetings or signatures only)"
+    return result
+
+
+def _record_paragraph(record: dict, index: int) -> dict:
+    """A JSONL input line: its own text and labels, kept as given (hand labels)."""
+    from policytag.text.mojibake import count_mojibake
+
+    has_label = record.get("role") or record.get("domain")
+    return {
+        "index": index,
+        "section": normalize(record["section"]) if record.get("section") else None,
+        "section_path": [normalize(record["section"])] if record.get("section") else [],
+        "text": normalize(record["text"]),
+        "role": record.get("role"),
+        "domain": record.get("domain"),
+        "domain_alt": record.get("domain_alt"),
+        "label_source": "input" if has_label else None,
+        "line": record["_line"],
+        "mojibake": count_mojibake(record["text"]),
+        "doc_id": record.get("doc_id"),
+    }
+
+
+def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResult | tuple[str, str]]:
+    sources = iter_source_files(inputs)
+    if config.workers <= 1:
+        _init_worker(config)
+        yield from map(_process, sources)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork: torch may be loaded in this process
+    with context.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
+        yield from pool.imap(_process, sources, chunksize=8)
+
+
+def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None) -> dict:
+    """Run the whole step; returns the statistics written to `out/stats.json`."""
+    started = time.perf_counter()
+    schema = LabelSchema.load(config.rules.taxonomy)
+    reports: list[_ReportResult] = []
+    skipped: list[dict] = []
+    for result in tqdm(_results(config, inputs), desc="reading reports", unit=" files"):
+        if isinstance(result, tuple):
+            skipped.append({"file": result[0], "reason": result[1]})
+            tqdm.write(f"skipped {result[0]}: {result[1]}")
+        else:
+            reports.append(result)
+            for warning in result.warnings:
+                tqdm.write(f"{result.source}: {warning}")
+    if not reports:
+        raise FileNotFoundError(f"no readable report under {', '.join(map(str, inputs))}")
+
+    paragraphs = _assemble(reports)
+    annotations = load_annotations(config.annotations, schema)
+    overridden = _apply_annotations(paragraphs, annotations)
+    metas = {p["doc_id"]: {k: p.get(k) for k in ("level", "region", "year")} for p in paragraphs}
+    splits = assign_splits(metas, config.split)
+    for p in paragraphs:
+        p["split"] = splits[p["doc_id"]]
+
+    gold_path = gold or config.gold
+    report = _score_rules(paragraphs, gold_path) if gold_path else None
+    stats = _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started)
+    write_dataset(out, paragraphs, stats, schema)
+    if report is not None:
+        (out / "rule_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        (out / "rule_report.md").write_text(render_table(report), encoding="utf-8")
+        stats["rule_report"] = {axis: report[axis]["combined"] for axis in ("role", "domain")}
+        (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False, indent=2), encoding="utf-8")
+    return stats
+
+
+def _assemble(reports: list[_ReportResult]) -> list[dict]:
+    """Give every paragraph its report id, stable id and report metadata."""
+    ids = report_ids([r.rel for r in reports])
+    paragraphs = []
+    for doc_id, report in zip(ids, reports):
+        for p in report.paragraphs:
+            own = p.pop("doc_id", None) or doc_id  # a JSONL line may name its own report
+            paragraphs.append({"id": f"{own}#{p['index']:04d}", "doc_id": own, **p, **report.meta, "source": report.source})
+    return paragraphs
+
+
+def _apply_annotations(paragraphs: list[dict], annotations) -> int:
+    for problem in annotations.problems:
+        tqdm.write(f"annotation skipped: {problem}")
+    count = 0
+    for p in paragraphs:
+        labels = annotations.lookup(p["id"], p["text"])
+        if labels:
+            p.update(labels)
+            p["label_source"] = "hand"
+            count += 1
+    return count
+
+
+def _score_rules(paragraphs: list[dict], gold_path: Path) -> dict:
+    """Match gold rows to paragraphs by (report id, normalised text), falling back to text."""
+    gold_rows = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    by_doc = {(g.get("doc_id"), normalize(g["text"])): g for g in gold_rows}
+    by_text = {normalize(g["text"]): g for g in gold_rows}
+    rows = []
+    for p in paragraphs:
+        gold = by_doc.get((p["doc_id"], p["text"])) or by_text.get(p["text"])
+        votes = p.get("votes") or {"role": {}, "domain": {}}
+        rows.append(ScoredParagraph(votes, {"role": p["role"], "domain": p["domain"]}, gold))
+    report = rule_report(rows)
+    report["gold_rows"] = len(gold_rows)
+    return report
+
+
+def _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started) -> dict:
+    def counts(axis: str, split: str | None = None) -> dict:
+        rows = [p for p in paragraphs if split is None or p["split"] == split]
+        table = {label: sum(1 for p in rows if p[axis] == label) for label in schema.labels(axis)}
+        table["unlabelled"] = sum(1 for p in rows if not p[axis])
+        return table
+
+    split_names = sorted(set(splits.values()))
+    n = len(paragraphs)
+    return {
+        "files_read": len(reports),
+        "files_skipped": len(skipped),
+        "skipped": skipped,
+        "warnings": [f"{r.source}: {w}" for r in reports for w in r.warnings],
+        "encodings": _tally(r.encoding or "unknown" for r in reports),
+        "reports": len(splits),
+        "paragraphs": n,
+        "paragraphs_with_mojibake": sum(1 for p in paragraphs if p["mojibake"]),
+        "mojibake_marks": sum(p["mojibake"] for p in paragraphs),
+        "coverage": {axis: (n - counts(axis)["unlabelled"]) / n if n else 0.0 for axis in ("role", "domain")},
+        "hand_annotations": {"loaded": len(annotations), "applied": overridden, "problems": annotations.problems},
+        "splits": {
+            s: {
+                "reports": sum(1 for v in splits.values() if v == s),
+                "paragraphs": sum(1 for p in paragraphs if p["split"] == s),
+                "role": counts("role", s),
+                "domain": counts("domain", s),
+            }
+            for s in split_names
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _tally(items) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for item in items:
+        table[item] = table.get(item, 0) + 1
+    return table

@@ -1,0 +1,67 @@
+"""Shared fixtures: repository paths, the real configs, and Chinese report files built in-process."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+DATA = ROOT / "data"
+SEED_SAMPLE = DATA / "seed" / "work-summaries-sample.txt"
+
+REPORT_TEXT = """各位代表：
+一、2023年工作回顾
+全年地区生产总值增长5.2%，一般公共预算收入完成120亿元，同比增长6%。
+（一）产业发展取得新成效。新引进产业项目32个，园区工业总产值突破千亿元。
+我们也清醒看到，发展中还存在一些问题和不足，产业结构还不够优化，民生短板依然存在。
+二、2024年工作安排
+（一）加快建设现代化产业体系。力争规上工业增加值增长8%，新开工产业项目40个。
+特此报告。"""
+
+
+@pytest.fixture(scope="session")
+def schema():
+    from policytag.labels.schema import LabelSchema
+
+    return LabelSchema.load(CONFIGS / "taxonomy.yaml")
+
+
+@pytest.fixture(scope="session")
+def prepare_config():
+    """The real default dataset recipe, clamped to one worker so tests stay light."""
+    from policytag.data.prepare import load_prepare_config
+
+    return load_prepare_config(CONFIGS / "data" / "default.yaml", ["workers=1"])
+
+
+def make_docx(path: Path, lines: list[tuple[str, str | None]]) -> Path:
+    """A Word file with (text, style) paragraphs; style 'Heading 1' marks headings."""
+    import docx
+
+    document = docx.Document()
+    for text, style in lines:
+        document.add_paragraph(text, style=style)
+    document.save(str(path))
+    return path
+
+
+def make_pdf(path: Path, lines: list[str]) -> Path:
+    """A PDF with a real Chinese text layer (Adobe's built-in STSong CID font)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.setFont("STSong-Light", 11)
+    y = 800
+    for line in lines:
+        page.drawString(40, y, line)
+        y -= 18
+    page.save()
+    path.write_bytes(buffer.getvalue())
+    return path
