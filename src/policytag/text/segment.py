@@ -83,9 +83,13 @@ class _Outline:
     headings: list[Heading] = field(default_factory=list)
     in_glossary: bool = False
 
-    def open(self, heading: Heading, glossary: bool) -> None:
-        while self.headings and self.headings[-1].level >= heading.level:
+    def close_to(self, level: int) -> None:
+        """Close the open headings at `level` and below (a new sibling is coming)."""
+        while self.headings and self.headings[-1].level >= level:
             self.headings.pop()
+
+    def open(self, heading: Heading, glossary: bool) -> None:
+        self.close_to(heading.level)
         self.headings.append(heading)
         if heading.level == 1 or glossary:
             self.in_glossary = glossary
@@ -149,6 +153,8 @@ class Segmenter:
                 return
         if outline.in_glossary or len(text) < self.config.min_chars:
             return
+        if run_in is not None:  # `（三）…` sits under the parent of `（二）`, not under `（二）`
+            outline.close_to(title.level)
         yield text, outline.path()
         if run_in is not None:
             self._open(outline, title)

@@ -1,0 +1,33 @@
+# The README's two commands. Each sets up the virtual environment when it is missing.
+#   make run   – the main job (on the shipped sample; offline)
+#   make test  – the full test suite (what CI runs)
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+OUT ?= data/processed
+
+.PHONY: run test test-quick setup clean
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: its CPU wheel is what this machine and CI have, and installing
+# it before the rest stops any other requirement from pulling a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(BIN)/policytag prepare data/raw --out $(OUT)/sample
+	$(BIN)/policytag prepare data/gold/dev-reports --out $(OUT)/dev-rules --gold data/gold/dev.jsonl
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-quick: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf $(OUT) .pytest_cache
