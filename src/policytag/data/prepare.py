@@ -143,6 +143,7 @@ def _record_paragraph(record: dict, index: int) -> dict:
         "line": record["_line"],
         "mojibake": count_mojibake(record["text"]),
         "doc_id": record.get("doc_id"),
+        "id": record.get("id"),
     }
 
 
@@ -200,8 +201,9 @@ def _assemble(reports: list[_ReportResult]) -> list[dict]:
     paragraphs = []
     for doc_id, report in zip(ids, reports):
         for p in report.paragraphs:
-            own = p.pop("doc_id", None) or doc_id  # a JSONL line may name its own report
-            paragraphs.append({"id": f"{own}#{p['index']:04d}", "doc_id": own, **p, **report.meta, "source": report.source})
+            own = p.pop("doc_id", None) or doc_id  # a JSONL line may name its own report and id
+            paragraph_id = p.pop("id", None) or f"{own}#{p['index']:04d}"
+            paragraphs.append({"id": paragraph_id, "doc_id": own, **p, **report.meta, "source": report.source})
     return paragraphs
 
 

@@ -43,7 +43,15 @@ class SegmentConfig:
             r"^(附件|附表)[\d一二三四五六七八九十]*[：:]?$",
         ]
     )
-    glossary_headings: list[str] = field(default_factory=lambda: [r"名词解释", r"^注释", r"^(附|附注|备注)[：:]?$"])
+    glossary_headings: list[str] = field(
+        default_factory=lambda: [
+            r"名词(解释|注释|注解|术语|说明)",
+            r"(用语|术语|词语|名词)(的)?(说明|释义|解释|注释)",
+            r"》(有关内容)?(注释|注解)",
+            r"^(注释|注解|附注|备注|附|解释和说明)[：:]?$",
+            r"以文中出现先后为序",
+        ]
+    )
 
     def __post_init__(self) -> None:
         for name in ("non_paragraph", "glossary_headings"):
