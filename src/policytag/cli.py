@@ -63,6 +63,10 @@ def _print_prepare_summary(stats: dict, out: Path) -> None:
     )
     for item in stats["skipped"]:
         typer.echo(f"  skipped {item['file']}: {item['reason']}")
+    if stats["warnings"]:
+        typer.echo(f"{len(stats['warnings'])} warnings (all in stats.json), first ones:")
+        for warning in stats["warnings"][:10]:
+            typer.echo(f"  {warning}")
     coverage = stats["coverage"]
     typer.echo(f"labelled: role {coverage['role']:.1%}, domain {coverage['domain']:.1%}")
     if stats["paragraphs_with_mojibake"]:
