@@ -56,6 +56,69 @@ def prepare(
     _print_prepare_summary(stats, out)
 
 
+@app.command()
+def train(
+    recipe: Annotated[
+        Path, typer.Argument(help="Training recipe: a YAML file, or a name in configs/train/ (default, tiny, …).")
+    ] = Path("default"),
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Run folder (default: experiments/<time>-<recipe>).")
+    ] = None,
+    resume: Annotated[
+        Optional[Path], typer.Option(help="Continue the interrupted run in this folder, from its last checkpoint.")
+    ] = None,
+    overrides: Annotated[
+        Optional[list[str]], typer.Option("--set", help="Override a recipe key: --set optim.lr=3e-5")
+    ] = None,
+) -> None:
+    """Fine-tune an encoder with a role head and a domain head; keep the best model by dev macro-F1."""
+    import sys
+
+    import yaml
+
+    from policytag.config import from_dict
+    from policytag.training.config import TrainConfig, load_train_config
+    from policytag.training.loop import train as run_training
+    from policytag.training.run import new_run_dir
+
+    try:
+        if resume is not None:  # the run's own resolved recipe, so nothing can drift
+            saved = yaml.safe_load((resume / "config.yaml").read_text(encoding="utf-8"))
+            config = from_dict(TrainConfig, saved, source=str(resume / "config.yaml"))
+            run = resume
+        else:
+            path = _recipe_path(recipe, "train")
+            config = load_train_config(path, overrides or [])
+            run = out or new_run_dir(Path("experiments"), path.stem)
+            run.mkdir(parents=True, exist_ok=True)
+        metrics = run_training(config, run, sys.argv, resume=resume is not None)
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    if metrics:
+        typer.echo(
+            f"dev gold: role macro-F1 {metrics['role']['macro_f1']:.3f} "
+            f"{_interval(metrics['role'])}, domain macro-F1 {metrics['domain']['macro_f1']:.3f} "
+            f"{_interval(metrics['domain'])}, domain lenient accuracy {metrics['domain']['lenient_accuracy']:.3f}"
+        )
+    typer.echo(f"run folder: {run}")
+
+
+def _interval(axis: dict) -> str:
+    low, high = axis["bootstrap_95"]["macro_f1"]
+    return f"[95% {low:.3f}–{high:.3f}]"
+
+
+def _recipe_path(recipe: Path, kind: str) -> Path:
+    """A recipe file, or a bare name looked up in configs/<kind>/."""
+    if recipe.suffix in (".yaml", ".yml") or recipe.exists():
+        return recipe
+    path = CONFIGS / kind / f"{recipe}.yaml"
+    if not path.is_file():
+        names = ", ".join(sorted(p.stem for p in (CONFIGS / kind).glob("*.yaml")))
+        raise ConfigError(f"no recipe {recipe!r}; configs/{kind}/ has: {names}")
+    return path
+
+
 def _print_prepare_summary(stats: dict, out: Path) -> None:
     typer.echo(
         f"read {stats['files_read']} files, skipped {stats['files_skipped']}; "

