@@ -72,6 +72,7 @@ def train(
     ] = None,
 ) -> None:
     """Fine-tune an encoder with a role head and a domain head; keep the best model by dev macro-F1."""
+    import os
     import sys
 
     import yaml
@@ -89,6 +90,8 @@ def train(
         else:
             path = _recipe_path(recipe, "train")
             config = load_train_config(path, overrides or [])
+            if out is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+                raise ConfigError("several processes share one run folder: give it with --out")
             run = out or new_run_dir(Path("experiments"), path.stem)
             run.mkdir(parents=True, exist_ok=True)
         metrics = run_training(config, run, sys.argv, resume=resume is not None)

@@ -19,9 +19,9 @@ def tiny_vocab() -> list[str]:
     return specials + list(dict.fromkeys(ch for ch in _CHARS if not ch.isspace()))
 
 
-def tiny_backbone(seed: int = 0):
-    """`(encoder, tokenizer)`: BertModel(hidden 32, 2 layers, 4 heads) over a character vocab."""
-    import torch
+def tiny_backbone():
+    """`(encoder, tokenizer)`: BertModel(hidden 32, 2 layers, 4 heads) over a character vocab,
+    initialised from torch's global generator (seed it first for a repeatable model)."""
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     folder = Path(tempfile.mkdtemp(prefix="policytag-tiny-"))
@@ -35,5 +35,4 @@ def tiny_backbone(seed: int = 0):
         intermediate_size=37,
         max_position_embeddings=512,
     )
-    torch.manual_seed(seed)
     return BertModel(config, add_pooling_layer=False), tokenizer

@@ -35,12 +35,15 @@ class OptimConfig:
     max_steps: int | None = None
     grad_clip: float = 1.0
     freeze_embeddings: bool = True  # the word embeddings stay as pretrained: faster steps, less drift
+    freeze_layers: int = 0  # the lowest N encoder layers (and all embeddings) stay as pretrained
 
     def __post_init__(self) -> None:
         if self.lr <= 0 or self.head_lr <= 0:
             raise ValueError("lr and head_lr must be positive")
         if self.batch_size < 1 or self.epochs < 1:
             raise ValueError("batch_size and epochs must be at least 1")
+        if self.freeze_layers < 0:
+            raise ValueError("freeze_layers: 0 or more")
 
 
 @dataclass(frozen=True)

