@@ -8,6 +8,7 @@ from policytag.data.prepare import PrepareConfig, load_prepare_config
 from policytag.labels.domain import DomainLabeler, DomainRules
 from policytag.labels.role import RoleRules
 from policytag.labels.schema import LabelSchema
+from policytag.training.config import load_train_config
 
 TAXONOMY_IDS = {
     "role": ["achievement", "problem", "plan"],
@@ -25,6 +26,8 @@ def test_every_yaml_in_configs_loads_and_validates(schema):
             LabelSchema.load(path)
         elif relative.startswith("data/"):
             load_prepare_config(path)
+        elif relative.startswith("train/"):
+            load_train_config(path)
         elif relative == "rules/role.yaml":
             from_dict(RoleRules, read_yaml(path), source=str(path))
         elif relative == "rules/domain.yaml":

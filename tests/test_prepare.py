@@ -4,7 +4,7 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CONFIGS, DATA, REPORT_TEXT, SEED_SAMPLE, make_docx, make_pdf
+from conftest import DATA, REPORT_TEXT, SEED_SAMPLE, make_docx, make_pdf
 from policytag.cli import app
 from policytag.data.prepare import prepare
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import CONFIGS, DATA, REPORT_TEXT
+from conftest import CONFIGS, DATA
 from policytag.cli import app
 from policytag.training.config import load_train_config
 from policytag.training.data import IGNORE, class_weights, length_batches

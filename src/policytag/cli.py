@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -49,7 +50,7 @@ def prepare(
     try:
         config = load_prepare_config(recipe, overrides or [])
         if annotations:
-            config = type(config)(**{**vars(config), "annotations": [*config.annotations, *annotations]})
+            config = dataclasses.replace(config, annotations=[*config.annotations, *annotations])
         stats = run_prepare(inputs, out, config, gold=gold)
     except (ConfigError, FileNotFoundError) as err:
         _fail(str(err))

@@ -27,6 +27,7 @@ from policytag.labels.annotations import load_annotations
 from policytag.labels.report import ScoredParagraph, render_table, rule_report
 from policytag.labels.schema import LabelSchema
 from policytag.labels.silver import SilverLabeler
+from policytag.text.mojibake import count_mojibake
 from policytag.text.normalize import normalize
 from policytag.text.segment import Segmenter, SegmentConfig
 
@@ -128,8 +129,6 @@ def _process(source: SourceFile) -> _ReportResult | tuple[str, str]:
 
 def _record_paragraph(record: dict, index: int) -> dict:
     """A JSONL input line: its own text and labels, kept as given (hand labels)."""
-    from policytag.text.mojibake import count_mojibake
-
     has_label = record.get("role") or record.get("domain")
     return {
         "index": index,

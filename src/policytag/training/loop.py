@@ -7,11 +7,8 @@ gold, keeping the best model and a resumable checkpoint as it goes.
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,30 +16,18 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.backbone import load_backbone
 from policytag.modeling.classifier import TwoHeadClassifier
-from policytag.modeling.inference import predict_proba
 from policytag.modeling.windows import WindowEncoder
 from policytag.training import distributed
 from policytag.training.config import TrainConfig
 from policytag.training.data import IGNORE, EncodedSet, class_weights, collate, encode_rows, length_batches, read_labelled
+from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.run import RunLog, write_provenance
+from policytag.training.selection import Selector, final_metrics
 
 TAXONOMY = Path(__file__).resolve().parents[3] / "configs" / "taxonomy.yaml"
-
-
-@dataclass
-class _State:
-    """Where the run is: saved in every checkpoint so that `--resume` continues exactly."""
-
-    step: int = 0
-    epoch: int = 0
-    batch: int = 0  # batches of `epoch` already done
-    best: float = -1.0
-    bad_evals: int = 0
-    stopped: bool = False
 
 
 def train(config: TrainConfig, run: Path, command: list[str], resume: bool = False) -> dict:
@@ -84,9 +69,9 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
 
     schedule = get_linear_schedule_with_warmup(optimizer, int(config.optim.warmup_ratio * total), total)
     losses = _losses(train_set, model, config, device)
-    state = _State()
+    state = RunState()
     if resume:
-        state = _load_checkpoint(run / "checkpoint", model, optimizer, schedule)
+        state = load_checkpoint(run / "checkpoint", model, optimizer, schedule)
     trained = distributed.wrap(model, group, device)
 
     # --- the loop
@@ -94,7 +79,7 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     _log(log, event="start" if not resume else "resume", step=state.step, train=len(train_set),
          dev=len(dev_set) if dev_set else 0, total_steps=total, device=str(device), processes=group.world)
     settings = _settings(config)
-    keep = _Keeper(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
+    keep = Selector(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
     progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps", disable=not group.is_main)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
     trained.train()
@@ -121,7 +106,7 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
                 keep.evaluate()
                 state.stopped = distributed.agree(state.stopped, group, device)
             if state.step % config.checkpoint_every == 0 and group.is_main:
-                _save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
+                save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
             if state.stopped or state.step >= total:
                 break
         else:
@@ -137,8 +122,8 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     if group.is_main:
         if not dev_set:  # nothing to select with: the last model is the best one
             model.save(run / "best", tokenizer, settings)
-        _save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
-        metrics = _final_metrics(run, dev_set, config, device)
+        save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
+        metrics = final_metrics(run, dev_set, config, device)
         _log(log, event="end", step=state.step, **({"dev_mean_macro_f1": metrics["mean_macro_f1"]} if metrics else {}))
     distributed.barrier(group)
     distributed.teardown(group)
@@ -246,102 +231,3 @@ def _settings(config: TrainConfig) -> dict:
         "normalization": "policytag.text.normalize v1",
         "backbone": asdict(config.backbone),
     }
-
-
-def dev_metrics(model, dev_set: EncodedSet, windows: WindowEncoder, config: TrainConfig, device, bootstrap: bool = False):
-    """Both axes' metrics on the dev gold (and report-level intervals when `bootstrap`)."""
-    role_p, domain_p = predict_proba(model, dev_set.windows, windows, config.eval.batch_size, device)
-    result = {}
-    for axis, probs, labels in (("role", role_p, model.role_labels), ("domain", domain_p, model.domain_labels)):
-        ids = getattr(dev_set, axis)
-        keep = [i for i, y in enumerate(ids) if y != IGNORE]
-        gold = [labels[ids[i]] for i in keep]
-        pred = [labels[int(probs[i].argmax())] for i in keep]
-        alt = [dev_set.rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
-        result[axis] = axis_metrics(gold, pred, alt)
-        if bootstrap:
-            result[axis]["bootstrap_95"] = bootstrap_intervals([dev_set.doc_ids[i] for i in keep], gold, pred, seed=config.seed)
-    result["mean_macro_f1"] = (result["role"]["macro_f1"] + result["domain"]["macro_f1"]) / 2
-    return result
-
-
-@dataclass
-class _Keeper:
-    """Evaluates on the dev gold (main process only), keeps the best model, decides early stopping."""
-
-    model: TwoHeadClassifier
-    dev_set: EncodedSet | None
-    windows: WindowEncoder
-    config: TrainConfig
-    device: torch.device
-    state: _State
-    run: Path
-    tokenizer: object
-    settings: dict
-    log: RunLog | None
-
-    def evaluate(self) -> None:
-        if self.dev_set is None:
-            return
-        state = self.state
-        metrics = dev_metrics(self.model, self.dev_set, self.windows, self.config, self.device)
-        score = metrics["mean_macro_f1"]
-        improved = score > state.best
-        if improved:
-            state.best, state.bad_evals = score, 0
-            staging = self.run / "best.tmp"
-            shutil.rmtree(staging, ignore_errors=True)
-            self.model.save(staging, self.tokenizer, self.settings)
-            shutil.rmtree(self.run / "best", ignore_errors=True)
-            staging.rename(self.run / "best")
-        else:
-            state.bad_evals += 1
-            state.stopped = state.bad_evals >= self.config.eval.patience
-        _log(self.log, event="eval", step=state.step, role_macro_f1=round(metrics["role"]["macro_f1"], 4),
-             domain_macro_f1=round(metrics["domain"]["macro_f1"], 4), mean_macro_f1=round(score, 4),
-             improved=improved, early_stop=state.stopped)
-
-
-def _save_checkpoint(folder: Path, model, optimizer, schedule, state: _State) -> None:
-    """Write the resumable state atomically (a kill mid-write leaves the previous one)."""
-    staging = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "schedule": schedule.state_dict(),
-            "state": vars(state),
-            "rng": {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()},
-        },
-        staging / "state.pt",
-    )
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)
-
-
-def _load_checkpoint(folder: Path, model, optimizer, schedule) -> _State:
-    path = folder / "state.pt"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no checkpoint to resume from")
-    saved = torch.load(path, weights_only=False)
-    model.load_state_dict(saved["model"])
-    optimizer.load_state_dict(saved["optimizer"])
-    schedule.load_state_dict(saved["schedule"])
-    torch.set_rng_state(saved["rng"]["torch"])
-    random.setstate(saved["rng"]["python"])
-    np.random.set_state(saved["rng"]["numpy"])
-    return _State(**saved["state"])
-
-
-def _final_metrics(run: Path, dev_set: EncodedSet | None, config: TrainConfig, device) -> dict:
-    if dev_set is None:
-        return {}
-    model, tokenizer, settings = TwoHeadClassifier.load(run / "best")
-    model.to(device)
-    windows = WindowEncoder(tokenizer, settings["prefix"], config.predict_windows)
-    metrics = dev_metrics(model, dev_set, windows, config, device, bootstrap=True)
-    metrics["n"] = len(dev_set)
-    (run / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
-    return metrics
