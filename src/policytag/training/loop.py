@@ -173,6 +173,9 @@ def _trimmed(config: TrainConfig, tokenizer, train_rows: list[dict]):
         corpus_ids = {int(line) for line in vocabulary.read_text().split()}
     else:  # no corpus list: keep what the training data uses (plus every single character)
         corpus_ids = used_piece_ids(tokenizer, (normalize(r["text"]) for r in train_rows))
+    # The prefix (`query: `) is not report text: keep its pieces, or it would be spelt
+    # out letter by letter and no longer read as the pretrained model learnt it.
+    corpus_ids |= used_piece_ids(tokenizer, [config.backbone.text_prefix])
     folder = trimmed_folder(ensure_e5(), corpus_ids, cache_root())
     tokenizer = AutoTokenizer.from_pretrained(folder)
     encoder = AutoModel.from_pretrained(folder, add_pooling_layer=False, attn_implementation=config.backbone.attention)
