@@ -85,3 +85,10 @@ def test_missing_required_key_is_named():
     with pytest.raises(ConfigError, match="missing required key inner.size"):
         from_dict(Outer, {"inner": {}})
     assert from_dict(Outer, {"inner": {"size": 3}, "names": ["a"]}) == Outer(Inner(3), ["a"])
+
+
+def test_a_bad_regular_expression_is_named():
+    data = read_yaml(CONFIGS / "rules" / "role.yaml")
+    data["problem_openers"] = ["清醒(看到"]
+    with pytest.raises(ConfigError, match=r"bad regular expression '清醒\(看到'"):
+        from_dict(RoleRules, data)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from policytag.config import check_choices
 from policytag.text.segment import Paragraph
 
 DOMAIN_RULES = ("lexicon", "heading", "general")
@@ -36,9 +37,7 @@ class DomainRules:
     precedence: list[str] = field(default_factory=lambda: list(DOMAIN_RULES))
 
     def __post_init__(self) -> None:
-        unknown = [r for r in self.precedence if r not in DOMAIN_RULES]
-        if unknown:
-            raise ValueError(f"precedence: unknown rule {unknown[0]!r}; rules are {', '.join(DOMAIN_RULES)}")
+        check_choices("precedence", self.precedence, DOMAIN_RULES)
         empty = [d for d, terms in self.lexicon.items() if not terms]
         if empty:
             raise ValueError(f"lexicon.{empty[0]}: no terms")

@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from policytag.config import check_choices, check_patterns
 from policytag.text.segment import Paragraph
 
 ROLE_RULES = (
@@ -60,14 +61,8 @@ class RoleRules:
     precedence: list[str] = field(default_factory=lambda: list(ROLE_RULES))
 
     def __post_init__(self) -> None:
-        unknown = [r for r in self.precedence if r not in ROLE_RULES]
-        if unknown:
-            raise ValueError(f"precedence: unknown rule {unknown[0]!r}; rules are {', '.join(ROLE_RULES)}")
-        for pattern in _all_patterns(self):
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                raise ValueError(f"bad regular expression {pattern!r}: {err}") from err
+        check_choices("precedence", self.precedence, ROLE_RULES)
+        check_patterns("role rules", _all_patterns(self))
 
 
 def _all_patterns(rules: RoleRules) -> list[str]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from policytag.config import check_patterns
 from policytag.io.readers import Block
 from policytag.text.headings import (
     Heading,
@@ -55,11 +56,7 @@ class SegmentConfig:
 
     def __post_init__(self) -> None:
         for name in ("non_paragraph", "glossary_headings"):
-            for pattern in getattr(self, name):
-                try:
-                    re.compile(pattern)
-                except re.error as err:
-                    raise ValueError(f"{name}: bad regular expression {pattern!r}: {err}") from err
+            check_patterns(name, getattr(self, name))
         if self.min_chars < 1 or self.max_heading_chars < 2 or self.max_paragraph_chars < 100:
             raise ValueError("min_chars ≥ 1, max_heading_chars ≥ 2 and max_paragraph_chars ≥ 100 are required")
 
