@@ -18,7 +18,7 @@ from pathlib import Path
 
 from policytag.evaluation.baseline import TfidfBaseline
 from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals
-from policytag.training.data import read_labelled
+from policytag.io.jsonl import read_labelled
 
 
 def main() -> None:

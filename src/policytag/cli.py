@@ -8,15 +8,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from policytag.config import ConfigError
+from policytag.config import CONFIGS, ConfigError
 
 app = typer.Typer(
     help="Tag paragraphs of Chinese work reports by role and policy domain.",
     no_args_is_help=True,
     add_completion=False,
 )
-
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 @app.callback()
@@ -52,7 +50,7 @@ def prepare(
         if annotations:
             config = dataclasses.replace(config, annotations=[*config.annotations, *annotations])
         stats = run_prepare(inputs, out, config, gold=gold)
-    except (ConfigError, FileNotFoundError) as err:
+    except (ConfigError, FileNotFoundError, ValueError) as err:  # ValueError: a broken gold line
         _fail(str(err))
     _print_prepare_summary(stats, out)
 

@@ -17,6 +17,9 @@ import yaml
 
 T = TypeVar("T")
 
+# The recipes shipped in the repository (an editable install, as `make` sets up).
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
 
 class ConfigError(ValueError):
     """A recipe that cannot be turned into its typed config."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from collections import Counter
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from policytag.data.metadata import report_ids, report_meta
 from policytag.data.splits import SplitConfig, assign_splits
 from policytag.data.writer import write_dataset
 from policytag.io.encoding import UnreadableFile
+from policytag.io.jsonl import read_labelled
 from policytag.io.readers import read_report
 from policytag.io.sources import SourceFile, iter_source_files
 from policytag.labels.annotations import load_annotations
@@ -130,10 +132,11 @@ def _process(source: SourceFile) -> _ReportResult | tuple[str, str]:
 def _record_paragraph(record: dict, index: int) -> dict:
     """A JSONL input line: its own text and labels, kept as given (hand labels)."""
     has_label = record.get("role") or record.get("domain")
+    section = normalize(record["section"]) if record.get("section") else None
     return {
         "index": index,
-        "section": normalize(record["section"]) if record.get("section") else None,
-        "section_path": [normalize(record["section"])] if record.get("section") else [],
+        "section": section,
+        "section_path": [section] if section else [],
         "text": normalize(record["text"]),
         "role": record.get("role"),
         "domain": record.get("domain"),
@@ -221,7 +224,7 @@ def _apply_annotations(paragraphs: list[dict], annotations) -> int:
 
 def _score_rules(paragraphs: list[dict], gold_path: Path) -> dict:
     """Match gold rows to paragraphs by (report id, normalised text), falling back to text."""
-    gold_rows = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold_rows = read_labelled(gold_path)
     by_doc = {(g.get("doc_id"), normalize(g["text"])): g for g in gold_rows}
     by_text = {normalize(g["text"]): g for g in gold_rows}
     rows = []
@@ -248,7 +251,7 @@ def _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden
         "files_skipped": len(skipped),
         "skipped": skipped,
         "warnings": [f"{r.source}: {w}" for r in reports for w in r.warnings],
-        "encodings": _tally(r.encoding or "unknown" for r in reports),
+        "encodings": dict(Counter(r.encoding or "unknown" for r in reports)),
         "reports": len(splits),
         "paragraphs": n,
         "paragraphs_with_mojibake": sum(1 for p in paragraphs if p["mojibake"]),
@@ -267,9 +270,3 @@ def _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden
         "seconds": round(time.perf_counter() - started, 1),
     }
 
-
-def _tally(items) -> dict[str, int]:
-    table: dict[str, int] = {}
-    for item in items:
-        table[item] = table.get(item, 0) + 1
-    return table

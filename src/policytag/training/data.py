@@ -7,10 +7,8 @@ are shuffled with the seed and the epoch, so a resumed run sees the same batches
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
@@ -35,22 +33,6 @@ class EncodedSet:
 
     def lengths(self) -> list[int]:
         return [sum(len(w) for w in p) for p in self.windows]
-
-
-def read_labelled(path: Path) -> list[dict]:
-    """Rows of a labelled JSONL (contract 3); a broken line is an error naming it."""
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}:{number}: not valid JSON ({err.msg})") from err
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise ValueError(f"{path}:{number}: expected an object with a string `text`")
-        rows.append(row)
-    return rows
 
 
 def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str], domain_labels: list[str]) -> EncodedSet:

@@ -16,18 +16,20 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from policytag.config import CONFIGS
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.backbone import load_backbone
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.windows import WindowEncoder
 from policytag.training import distributed
 from policytag.training.config import TrainConfig
-from policytag.training.data import IGNORE, EncodedSet, class_weights, collate, encode_rows, length_batches, read_labelled
+from policytag.io.jsonl import read_labelled
+from policytag.training.data import IGNORE, EncodedSet, class_weights, collate, encode_rows, length_batches
 from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.run import RunLog, write_provenance
 from policytag.training.selection import Selector, final_metrics
 
-TAXONOMY = Path(__file__).resolve().parents[3] / "configs" / "taxonomy.yaml"
+TAXONOMY = CONFIGS / "taxonomy.yaml"
 
 
 def train(config: TrainConfig, run: Path, command: list[str], resume: bool = False) -> dict:
