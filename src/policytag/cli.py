@@ -105,7 +105,50 @@ def train(
     typer.echo(f"run folder: {run}")
 
 
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="An export folder or a run folder.")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Labelled JSONL (id, doc_id, text, role, domain).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for metrics.json, report.md, pictures, errors.")],
+    strict: Annotated[bool, typer.Option(help="Stop at the first bad gold line instead of skipping it.")] = False,
+    baseline: Annotated[bool, typer.Option(help="Train and report the TF-IDF baseline beside the model.")] = True,
+    baseline_train: Annotated[
+        Optional[Path], typer.Option(help="Training JSONL for the baseline (default: the model's own split).")
+    ] = None,
+) -> None:
+    """Evaluate a model on held-out labelled paragraphs: metrics, intervals, pictures, mistakes."""
+    from policytag.evaluation.evaluate import EvalConfig, evaluate as run_evaluate
+    from policytag.predict.manifest import BrokenExport
+
+    try:
+        metrics = run_evaluate(model, data, out, EvalConfig(strict=strict, baseline=baseline,
+                                                            baseline_train=baseline_train))
+    except (BrokenExport, FileNotFoundError, ValueError) as err:  # GoldError is a ValueError
+        _fail(str(err))
+    _print_evaluation(metrics, out)
+
+
+def _print_evaluation(metrics: dict, out: Path) -> None:
+    for problem in metrics["problems"][:10]:
+        typer.echo(f"  skipped {problem}")
+    if metrics["skipped_lines"]:
+        typer.echo(f"skipped {metrics['skipped_lines']} bad lines (all in metrics.json / report.md)")
+    baseline = metrics.get("baseline", {})
+    for axis in ("role", "domain"):
+        m = metrics[axis]
+        line = (f"{axis}: n {m['n']}, accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} {_interval(m)}, "
+                f"ECE {metrics['calibration'][axis + '_ece']:.3f}")
+        if "lenient_accuracy" in m:
+            line += f", lenient accuracy {m['lenient_accuracy']:.3f}"
+        if axis in baseline:
+            line += f"; baseline macro-F1 {baseline[axis]['macro_f1']:.3f}"
+        typer.echo(line)
+    typer.echo(f"wrote {out}/metrics.json, report.md, errors.md, pictures")
+
+
 def _interval(axis: dict) -> str:
+    if "bootstrap_95" not in axis:
+        return ""
     low, high = axis["bootstrap_95"]["macro_f1"]
     return f"[95% {low:.3f}–{high:.3f}]"
 

@@ -62,3 +62,30 @@ def bootstrap_intervals(
         "accuracy": [float(np.percentile(accuracy, tail)), float(np.percentile(accuracy, 100 - tail))],
         "macro_f1": [float(np.percentile(macro, tail)), float(np.percentile(macro, 100 - tail))],
     }
+
+
+def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins: int = 15) -> list[dict]:
+    """Per equal-width confidence bin ((k/bins, (k+1)/bins], the first one closed): count,
+    mean confidence and accuracy."""
+    conf = np.asarray(confidence, dtype=np.float64)
+    right = np.asarray(correct, dtype=np.float64)
+    which = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    result = []
+    for k in range(bins):
+        members = which == k
+        n = int(members.sum())
+        result.append({
+            "low": k / bins, "high": (k + 1) / bins, "n": n,
+            "confidence": float(conf[members].mean()) if n else None,
+            "accuracy": float(right[members].mean()) if n else None,
+        })
+    return result
+
+
+def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool], bins: int = 15) -> float:
+    """ECE: Σ over bins of (bin share) × |accuracy − mean confidence|, 15 equal-width bins."""
+    total = len(confidence)
+    if not total:
+        return 0.0
+    return float(sum(b["n"] / total * abs(b["accuracy"] - b["confidence"])
+                     for b in reliability_bins(confidence, correct, bins) if b["n"]))

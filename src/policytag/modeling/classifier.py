@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from policytag.modeling.windows import special_ids
+
 HEADS_FILE = "heads.safetensors"
 SETTINGS_FILE = "policytag.json"
 
@@ -29,11 +31,20 @@ class TwoHeadClassifier(nn.Module):
         self.role_head = nn.Linear(hidden, len(role_labels))
         self.domain_head = nn.Linear(hidden, len(domain_labels))
 
-    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, paragraph_of: torch.Tensor) -> torch.Tensor:
-        """One vector per paragraph: token mean within each window, then window mean."""
+    def window_vectors(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """One vector per window: the mean of its tokens' last hidden states."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        windows = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    def window_logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both heads per window; the mean over a paragraph's windows equals `forward` (heads are linear)."""
+        windows = self.window_vectors(input_ids, attention_mask)
+        return self.role_head(windows), self.domain_head(windows)
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, paragraph_of: torch.Tensor) -> torch.Tensor:
+        """One vector per paragraph: token mean within each window, then window mean."""
+        windows = self.window_vectors(input_ids, attention_mask)
         n = int(paragraph_of.max().item()) + 1 if paragraph_of.numel() else 0
         pooled = windows.new_zeros(n, windows.shape[-1]).index_add_(0, paragraph_of, windows)
         counts = torch.bincount(paragraph_of, minlength=n).clamp(min=1).to(pooled.dtype).unsqueeze(-1)
@@ -56,7 +67,8 @@ class TwoHeadClassifier(nn.Module):
         heads = {f"{name}.{k}": v.detach().contiguous() for name in ("role_head", "domain_head")
                  for k, v in getattr(self, name).state_dict().items()}
         save_file(heads, str(folder / HEADS_FILE))
-        full = {**settings, "labels": {"role": self.role_labels, "domain": self.domain_labels}}
+        full = {**settings, "labels": {"role": self.role_labels, "domain": self.domain_labels},
+                "special_ids": special_ids(tokenizer)}
         (folder / SETTINGS_FILE).write_text(json.dumps(full, ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod

@@ -11,6 +11,15 @@ from dataclasses import dataclass
 
 import torch
 
+from policytag.predict.core import pad_windows, window_ids
+
+
+def special_ids(tokenizer) -> dict[str, int]:
+    """The ids that open, close and pad a window (CLS/SEP or BOS/EOS, as the tokenizer has them)."""
+    first = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+    last = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+    return {"first": first, "last": last, "pad": tokenizer.pad_token_id or 0}
+
 
 @dataclass(frozen=True)
 class WindowConfig:
@@ -33,9 +42,8 @@ class WindowEncoder:
     def __init__(self, tokenizer, prefix: str, config: WindowConfig) -> None:
         self.tokenizer, self.config = tokenizer, config
         self.prefix_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
-        self.first = [tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id]
-        self.last = [tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id]
-        self.pad_id = tokenizer.pad_token_id or 0
+        specials = special_ids(tokenizer)
+        self.first, self.last, self.pad_id = [specials["first"]], [specials["last"]], specials["pad"]
         self.body = config.max_length - len(self.prefix_ids) - 2
         if self.body < 8:
             raise ValueError(f"max_length {config.max_length} leaves no room after the prefix {prefix!r}")
@@ -46,20 +54,11 @@ class WindowEncoder:
         return [self._windows(tokens) for tokens in ids]
 
     def _windows(self, tokens: list[int]) -> list[list[int]]:
-        step = self.body - self.config.stride
-        starts = list(range(0, max(len(tokens) - self.config.stride, 1), step))
-        if self.config.max_windows is not None:
-            starts = starts[: self.config.max_windows]
-        return [self.first + self.prefix_ids + tokens[s : s + self.body] + self.last for s in starts]
+        c = self.config
+        return window_ids(tokens, self.first, self.prefix_ids, self.last, self.body, c.stride, c.max_windows)
 
     def collate(self, paragraphs: list[list[list[int]]]) -> dict[str, torch.Tensor]:
         """Pad the windows of several paragraphs into one batch, with each window's paragraph."""
-        windows = [w for p in paragraphs for w in p]
-        owner = [i for i, p in enumerate(paragraphs) for _ in p]
-        width = max(len(w) for w in windows)
-        input_ids = torch.full((len(windows), width), self.pad_id, dtype=torch.long)
-        attention = torch.zeros((len(windows), width), dtype=torch.long)
-        for row, window in enumerate(windows):
-            input_ids[row, : len(window)] = torch.tensor(window)
-            attention[row, : len(window)] = 1
-        return {"input_ids": input_ids, "attention_mask": attention, "paragraph_of": torch.tensor(owner)}
+        input_ids, attention, owner = pad_windows(paragraphs, self.pad_id)
+        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(attention),
+                "paragraph_of": torch.from_numpy(owner)}

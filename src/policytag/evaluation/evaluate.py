@@ -1,0 +1,147 @@
+"""`evaluate`: a model on a labelled JSONL, written up the way researchers report results.
+
+Writes to the output folder: metrics.json (DESIGN.md contract 4, plus intervals,
+breakdowns and the baseline), predictions.jsonl, errors.jsonl and errors.md (most
+confident mistakes first), the pictures and report.md tying them together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from tqdm import tqdm
+
+from policytag.config import CONFIGS
+from policytag.evaluation.baseline import TfidfBaseline
+from policytag.evaluation.gold import read_gold
+from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals, expected_calibration_error, reliability_bins
+from policytag.io.jsonl import read_labelled
+from policytag.labels.schema import LabelSchema
+
+AXES = ("role", "domain")
+BINS = 15
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    strict: bool = False  # stop at the first bad gold line instead of skipping it
+    bootstrap: int = 1000  # report-level resamples for the 95% intervals
+    seed: int = 0
+    baseline: bool = True  # train the TF-IDF baseline on the model's training split
+    baseline_train: Path | None = None  # another training split for the baseline
+    batch: int = 256  # paragraphs per progress step
+
+
+def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig()) -> dict:
+    """Evaluate `model` (export or run folder) on `data`; returns the metrics written to metrics.json."""
+    from policytag.predict.predictor import Predictor
+
+    schema = LabelSchema.load(CONFIGS / "taxonomy.yaml")
+    rows, problems = read_gold(data, schema, config.strict)
+    predictor = Predictor.open(model)
+    texts = [r["text"] for r in rows]
+    tags = []
+    for start in tqdm(range(0, len(texts), config.batch), desc="evaluate", unit="batch", leave=False):
+        tags += predictor.predict(texts[start : start + config.batch])
+
+    metrics = {"n": len(rows), "model": str(model), "backend": predictor.backend, "data": str(data),
+               "skipped_lines": len(problems), "problems": problems[:50]}
+    for axis in AXES:
+        metrics[axis] = _axis(rows, tags, axis, config)
+    metrics["calibration"] = {f"{axis}_ece": metrics[axis].pop("ece") for axis in AXES} | {"bins": BINS}
+    metrics["breakdown"] = {key: _breakdown(rows, tags, key) for key in ("doc_id", "level", "year")
+                            if any(r.get(key) is not None for r in rows)}
+    if config.baseline:
+        metrics["baseline"] = _baseline(model, rows, config)
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    _write_predictions(out, rows, tags)
+    from policytag.evaluation.report import write_report
+
+    write_report(out, metrics, rows, tags, schema)
+    return metrics
+
+
+def _axis(rows: list[dict], tags: list, axis: str, config: EvalConfig) -> dict:
+    keep = [i for i, r in enumerate(rows) if r.get(axis)]
+    gold = [rows[i][axis] for i in keep]
+    pred = [getattr(tags[i], axis) for i in keep]
+    alt = [rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
+    result = axis_metrics(gold, pred, alt)
+    if keep:
+        result["bootstrap_95"] = bootstrap_intervals(
+            [rows[i]["doc_id"] for i in keep], gold, pred, config.bootstrap, config.seed
+        )
+    confidence = [getattr(tags[i], f"{axis}_score") for i in keep]
+    correct = [g == p for g, p in zip(gold, pred)]
+    result["ece"] = expected_calibration_error(confidence, correct, BINS)
+    result["reliability"] = reliability_bins(confidence, correct, BINS)
+    result["confusion"] = _confusion(gold, pred)
+    return result
+
+
+def _confusion(gold: list[str], pred: list[str]) -> dict[str, dict[str, int]]:
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for g, p in zip(gold, pred):
+        table[g][str(p)] += 1
+    return {g: dict(row) for g, row in table.items()}
+
+
+def _breakdown(rows: list[dict], tags: list, key: str) -> dict[str, dict]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        groups[str(row.get(key))].append(i)
+    result = {}
+    for value, members in sorted(groups.items()):
+        entry = {"n": len(members)}
+        for axis in AXES:
+            labelled = [i for i in members if rows[i].get(axis)]
+            if labelled:
+                entry[f"{axis}_accuracy"] = sum(getattr(tags[i], axis) == rows[i][axis] for i in labelled) / len(labelled)
+        result[value] = entry
+    return result
+
+
+def training_split(model: Path) -> Path | None:
+    """The training split a run or an export was trained on, where it says so."""
+    for settings in (model / "policytag.json", model / "best" / "policytag.json"):
+        if settings.is_file():
+            train = json.loads(settings.read_text(encoding="utf-8")).get("training", {}).get("train")
+            if train:
+                return Path(train)
+    config = model / "config.yaml"
+    if config.is_file():
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))["data"]
+        return Path(data["dataset"]) / "splits" / f"{data['train_split']}.jsonl"
+    return None
+
+
+def _baseline(model: Path, rows: list[dict], config: EvalConfig) -> dict:
+    train = config.baseline_train or training_split(model)
+    if train is None or not train.is_file():
+        return {"skipped": f"training split not found ({train}); give one with --baseline-train"}
+    baseline = TfidfBaseline.fit(read_labelled(train), seed=config.seed)
+    result = {"name": "char 1-3-gram TF-IDF + logistic regression", "train": str(train)}
+    for axis in AXES:
+        keep = [r for r in rows if r.get(axis)]
+        pred = baseline.predict([r["text"] for r in keep], axis)
+        alt = [r.get("domain_alt") for r in keep] if axis == "domain" else None
+        metrics = axis_metrics([r[axis] for r in keep], pred, alt)
+        metrics["bootstrap_95"] = bootstrap_intervals(
+            [r["doc_id"] for r in keep], [r[axis] for r in keep], pred, config.bootstrap, config.seed
+        )
+        result[axis] = metrics
+    return result
+
+
+def _write_predictions(out: Path, rows: list[dict], tags: list) -> None:
+    with (out / "predictions.jsonl").open("w", encoding="utf-8") as handle:
+        for row, tag in zip(rows, tags):
+            record = {**tag.to_dict(), "id": row["id"], "doc_id": row["doc_id"], "gold_role": row.get("role"),
+                      "gold_domain": row.get("domain"), "domain_alt": row.get("domain_alt")}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")

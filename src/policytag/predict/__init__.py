@@ -1,0 +1,1 @@
+"""Prediction: the exported tagger, its backends and the standalone module built from it."""

@@ -1,0 +1,69 @@
+"""Calibration on the dev gold: a temperature per head, and the `uncertain` thresholds.
+
+Temperature scaling (Guo et al., 2017) divides the logits by the one value that
+minimises the gold's negative log-likelihood; the ranking, hence every label, is
+unchanged. The thresholds are then the smallest pair of top-class scores below which
+a paragraph is flagged, such that the unflagged ones reach the target accuracy on
+both axes while as few paragraphs as possible are flagged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from policytag.predict.core import Calibration, softmax
+
+
+def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
+    """The temperature minimising the negative log-likelihood of `gold` (ids; -1 where unlabelled)."""
+    keep = gold >= 0
+    if not keep.any():
+        return 1.0
+    logits, gold = logits[keep], gold[keep]
+
+    def nll(t: float) -> float:
+        probs = softmax(logits, t)
+        return float(-np.log(probs[np.arange(len(gold)), gold].clip(1e-12)).mean())
+
+    grid = np.exp(np.linspace(np.log(0.05), np.log(20.0), 241))
+    best = min(grid, key=nll)
+    fine = np.linspace(best / 1.03, best * 1.03, 41)  # the grid step is about 3%
+    return round(float(min(fine, key=nll)), 4)
+
+
+def choose_thresholds(role_p: np.ndarray, role_gold: np.ndarray, domain_p: np.ndarray, domain_gold: np.ndarray,
+                      target: float = 0.95) -> tuple[float, float, float]:
+    """`(role_threshold, domain_threshold, flagged_share)` for the fewest flagged paragraphs
+    whose unflagged rest reaches `target` accuracy on each labelled axis."""
+    role_s, domain_s = role_p.max(1), domain_p.max(1)
+    role_ok = np.where(role_gold >= 0, role_p.argmax(1) == role_gold, True)
+    domain_ok = np.where(domain_gold >= 0, domain_p.argmax(1) == domain_gold, True)
+    candidates = lambda s: np.concatenate([[0.0], np.unique(s)])  # noqa: E731 - flag scores below a seen value
+    best = (1.01, 1.01, 1.0)
+    for rt in candidates(role_s):
+        role_keep = role_s >= rt
+        for dt in candidates(domain_s):
+            keep = role_keep & (domain_s >= dt)
+            flagged = 1 - keep.mean()
+            if flagged >= best[2]:
+                break  # higher domain thresholds only flag more
+            if _accuracy(role_ok, role_gold, keep) >= target and _accuracy(domain_ok, domain_gold, keep) >= target:
+                best = (float(rt), float(dt), float(flagged))
+                break
+    return best
+
+
+def _accuracy(correct: np.ndarray, gold: np.ndarray, keep: np.ndarray) -> float:
+    labelled = keep & (gold >= 0)
+    return float(correct[labelled].mean()) if labelled.any() else 1.0
+
+
+def calibrate(role_logits: np.ndarray, role_gold: np.ndarray, domain_logits: np.ndarray, domain_gold: np.ndarray,
+              target: float = 0.95) -> tuple[Calibration, float]:
+    """The calibration fitted on the dev gold, and the share of dev paragraphs it flags."""
+    role_t, domain_t = fit_temperature(role_logits, role_gold), fit_temperature(domain_logits, domain_gold)
+    role_th, domain_th, flagged = choose_thresholds(
+        softmax(role_logits, role_t), role_gold, softmax(domain_logits, domain_t), domain_gold, target
+    )
+    floor = lambda x: np.floor(x * 1e6) / 1e6  # noqa: E731 - a rounded threshold must not flag the paragraph it was taken from
+    return Calibration(role_t, domain_t, float(floor(role_th)), float(floor(domain_th))), flagged

@@ -1,0 +1,185 @@
+"""The tagging arithmetic shared by every backend and by the standalone `predictor.py`.
+
+Only the standard library and numpy: this module is copied into each export's
+standalone predictor, so it must not import torch or the rest of the package.
+A backend turns padded windows into per-window logits; everything around that —
+windowing, batching by length, pooling windows into paragraphs, temperature,
+top classes and the `uncertain` flag — lives here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+# (input_ids, attention_mask) → (role logits, domain logits), one row per window
+WindowLogits = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def window_ids(tokens: list[int], first: list[int], prefix: list[int], last: list[int],
+               body: int, stride: int, max_windows: int | None) -> list[list[int]]:
+    """Overlapping windows of `body` tokens sharing `stride`, each framed by specials and prefix."""
+    step = body - stride
+    starts = list(range(0, max(len(tokens) - stride, 1), step))
+    if max_windows is not None:
+        starts = starts[:max_windows]
+    return [first + prefix + tokens[s : s + body] + last for s in starts]
+
+
+def pad_windows(paragraphs: list[list[list[int]]], pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`(input_ids, attention_mask, paragraph_of)` for the windows of several paragraphs."""
+    windows = [w for p in paragraphs for w in p]
+    owner = np.array([i for i, p in enumerate(paragraphs) for _ in p], dtype=np.int64)
+    width = max(len(w) for w in windows)
+    input_ids = np.full((len(windows), width), pad_id, dtype=np.int64)
+    attention = np.zeros((len(windows), width), dtype=np.int64)
+    for row, window in enumerate(windows):
+        input_ids[row, : len(window)] = window
+        attention[row, : len(window)] = 1
+    return input_ids, attention, owner
+
+
+def pool_windows(logits: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Mean of each paragraph's window logits (the heads are linear, so this equals the
+    head applied to the mean window vector, as in training)."""
+    summed = np.zeros((n, logits.shape[1]), dtype=np.float64)
+    np.add.at(summed, owner, logits)
+    return (summed / np.bincount(owner, minlength=n).clip(min=1)[:, None]).astype(np.float32)
+
+
+def paragraph_logits(windows: list[list[list[int]]], run: WindowLogits, pad_id: int,
+                     batch_tokens: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Role and domain logits per paragraph, in input order.
+
+    Paragraphs go shortest first in batches of about `batch_tokens` padded tokens, so
+    little padding is computed; results are put back in input order.
+    """
+    sizes = [sum(len(w) for w in p) for p in windows]
+    order = sorted(range(len(windows)), key=sizes.__getitem__)
+    role: list[np.ndarray | None] = [None] * len(windows)
+    domain: list[np.ndarray | None] = [None] * len(windows)
+    start = 0
+    while start < len(order):
+        end, width, rows = start, 0, 0
+        while end < len(order):
+            paragraph = windows[order[end]]
+            width = max(width, max(len(w) for w in paragraph))
+            if rows and (rows + len(paragraph)) * width > batch_tokens:
+                break
+            rows, end = rows + len(paragraph), end + 1
+        chunk = order[start:end]
+        input_ids, attention, owner = pad_windows([windows[i] for i in chunk], pad_id)
+        role_w, domain_w = run(input_ids, attention)
+        for axis, per_window in ((role, role_w), (domain, domain_w)):
+            pooled = pool_windows(np.asarray(per_window, dtype=np.float32), owner, len(chunk))
+            for k, i in enumerate(chunk):
+                axis[i] = pooled[k]
+        start = end
+    return np.stack(role) if windows else np.zeros((0, 0)), np.stack(domain) if windows else np.zeros((0, 0))
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    scaled = logits.astype(np.float64) / temperature
+    scaled -= scaled.max(axis=-1, keepdims=True)
+    exp = np.exp(scaled)
+    return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Temperatures per head (fitted on the dev gold) and the `uncertain` thresholds."""
+
+    role_temperature: float = 1.0
+    domain_temperature: float = 1.0
+    role_threshold: float = 0.0  # a paragraph is uncertain when a top score is below its threshold
+    domain_threshold: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Calibration:
+        return cls(**{k: float(v) for k, v in (data or {}).items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Tag:
+    """One paragraph's tags. Fields are also readable as keys: `tag["role"]`."""
+
+    text: str
+    role: str | None
+    role_score: float
+    domain: str | None
+    domain_score: float
+    top_domains: list[tuple[str, float]] = field(default_factory=list)
+    uncertain: bool = False
+    doc_id: str | None = None
+    index: int | None = None
+    section: str | None = None
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def to_dict(self) -> dict:
+        row = asdict(self)
+        row["top_domains"] = [[label, score] for label, score in self.top_domains]
+        return row
+
+
+def make_tags(texts: list[str], role_p: np.ndarray, domain_p: np.ndarray, role_labels: list[str],
+              domain_labels: list[str], calibration: Calibration) -> list[Tag]:
+    """Tags from calibrated probabilities; an empty text gets no labels and is uncertain."""
+    tags = []
+    for i, text in enumerate(texts):
+        if not text:
+            tags.append(Tag(text, None, 0.0, None, 0.0, [], True))
+            continue
+        r, d = int(role_p[i].argmax()), int(domain_p[i].argmax())
+        top = np.argsort(-domain_p[i])[:3]
+        role_score, domain_score = float(role_p[i, r]), float(domain_p[i, d])
+        tags.append(Tag(
+            text=text,
+            role=role_labels[r],
+            role_score=round(role_score, 4),
+            domain=domain_labels[d],
+            domain_score=round(domain_score, 4),
+            top_domains=[(domain_labels[j], round(float(domain_p[i, j]), 4)) for j in top],
+            uncertain=role_score < calibration.role_threshold or domain_score < calibration.domain_threshold,
+        ))
+    return tags
+
+
+class TextTagger:
+    """Normalised texts → `Tag`s, with any `WindowLogits` backend.
+
+    `tokenize(texts)` gives token ids without special tokens (a `tokenizers.Tokenizer`
+    or a transformers tokenizer, wrapped by the caller)."""
+
+    def __init__(self, tokenize: Callable[[list[str]], list[list[int]]], specials: dict[str, int],
+                 settings: dict, run: WindowLogits, calibration: Calibration) -> None:
+        self.tokenize, self.run, self.calibration = tokenize, run, calibration
+        self.labels = settings["labels"]
+        windows = settings["windows"]
+        self.prefix = tokenize([settings["prefix"]])[0] if settings.get("prefix") else []
+        self.first, self.last, self.pad_id = [specials["first"]], [specials["last"]], specials["pad"]
+        self.stride, self.max_windows = windows["stride"], windows.get("max_windows")
+        self.body = windows["max_length"] - len(self.prefix) - 2
+
+    def windows(self, texts: list[str]) -> list[list[list[int]]]:
+        ids = self.tokenize(texts) if texts else []
+        return [window_ids(t, self.first, self.prefix, self.last, self.body, self.stride, self.max_windows)
+                for t in ids]
+
+    def logits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Uncalibrated per-paragraph logits (for calibration and parity checks)."""
+        return paragraph_logits(self.windows(texts), self.run, self.pad_id)
+
+    def tag(self, texts: list[str]) -> list[Tag]:
+        filled = [t for t in texts if t]
+        role_l, domain_l = self.logits(filled)
+        role_p = np.zeros((len(texts), len(self.labels["role"])), dtype=np.float32)
+        domain_p = np.zeros((len(texts), len(self.labels["domain"])), dtype=np.float32)
+        where = [i for i, t in enumerate(texts) if t]
+        if where:
+            role_p[where] = softmax(role_l, self.calibration.role_temperature)
+            domain_p[where] = softmax(domain_l, self.calibration.domain_temperature)
+        return make_tags(texts, role_p, domain_p, self.labels["role"], self.labels["domain"], self.calibration)

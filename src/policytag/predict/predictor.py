@@ -1,0 +1,125 @@
+"""`Predictor`: an exported tagger loaded offline, tagging raw texts or whole report files.
+
+    from policytag import Predictor
+    predictor = Predictor.load("runs/main/export")          # backend="auto": the fastest exported
+    tags = predictor.predict(["一、2024年工作回顾 …"])        # tags[0].role, tags[0]["domain_score"], …
+
+Texts are normalised exactly as in training (traditional characters, pinyin
+annotations, full-width forms), cut into the same windows, batched by length, and
+the probabilities are calibrated as fitted on the dev gold at export time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from policytag.predict.core import Calibration, Tag, TextTagger
+from policytag.predict.documents import Document, iter_documents
+from policytag.predict.manifest import verify
+from policytag.text.normalize import normalize
+
+BACKENDS = ("torch", "torch-int8", "onnx-int8")
+ONNX_FILE = "model.int8.onnx"
+SETTINGS_FILE = "policytag.json"
+
+
+def _tokenize_with(folder: Path):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return lambda texts: [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+
+def _window_logits(folder: Path, backend: str, device: str):
+    if backend == "onnx-int8":
+        from policytag.predict.onnx_runtime import OnnxWindowLogits
+
+        return OnnxWindowLogits(str(folder / ONNX_FILE))
+    from policytag.modeling.classifier import TwoHeadClassifier
+    from policytag.predict.torch_backend import TorchWindowLogits, quantize_int8
+
+    model = TwoHeadClassifier.load(folder)[0]
+    return TorchWindowLogits(quantize_int8(model) if backend == "torch-int8" else model, device)
+
+
+class Predictor:
+    """Tags paragraphs with role and domain; see the module docstring."""
+
+    def __init__(self, folder: Path, settings: dict, backend: str, device: str = "cpu") -> None:
+        self.folder, self.settings, self.backend = folder, settings, backend
+        self.calibration = Calibration.from_dict(settings.get("calibration"))
+        self.tagger = TextTagger(_tokenize_with(folder), settings["special_ids"], settings,
+                                 _window_logits(folder, backend, device), self.calibration)
+
+    @classmethod
+    def load(cls, folder: str | Path, backend: str = "auto", threads: int | None = None) -> Predictor:
+        """Load an export folder, checking it is complete and unchanged (`manifest.json`)."""
+        folder = Path(folder)
+        verify(folder)
+        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+        exported = settings.get("backends", {})
+        if backend == "auto":
+            backend = max(exported, key=lambda b: exported[b]["paragraphs_per_s"]) if exported else "torch"
+        if backend not in BACKENDS:
+            raise ValueError(f"backend {backend!r}: choose one of auto, {', '.join(BACKENDS)}")
+        if backend == "onnx-int8" and not (folder / ONNX_FILE).is_file():
+            raise ValueError(f"{folder}: no {ONNX_FILE} in this export; use backend='torch'")
+        _threads(threads)
+        return cls(folder, settings, backend)
+
+    @classmethod
+    def from_run(cls, run: str | Path, device: str = "cpu") -> Predictor:
+        """The best model of a training run (torch, not calibrated: temperature 1, nothing flagged)."""
+        run = Path(run)
+        folder = run / "best" if (run / "best" / SETTINGS_FILE).is_file() else run
+        if not (folder / SETTINGS_FILE).is_file():
+            raise FileNotFoundError(f"{run}: neither an export nor a run folder with a best model")
+        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+        if "special_ids" not in settings:  # runs saved before the ids were recorded
+            from transformers import AutoTokenizer
+
+            from policytag.modeling.windows import special_ids
+
+            settings["special_ids"] = special_ids(AutoTokenizer.from_pretrained(folder))
+        return cls(folder, settings, "torch", device)
+
+    @classmethod
+    def open(cls, model: str | Path, backend: str = "auto") -> Predictor:
+        """An export folder (with a manifest) or a run folder."""
+        model = Path(model)
+        return cls.load(model, backend) if (model / "manifest.json").exists() else cls.from_run(model)
+
+    def predict(self, texts: list[str]) -> list[Tag]:
+        """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`."""
+        if isinstance(texts, str):
+            raise TypeError("predict takes a list of texts; wrap a single text in a list")
+        return self.tagger.tag([normalize(t or "") for t in texts])
+
+    def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
+        """Tags for every paragraph of the report files under `paths` (with `doc_id`, `index`,
+        `section`); a file that cannot be read raises `ValueError` naming it."""
+        tags = []
+        for document, found in self.tag_documents([Path(p) for p in paths]):
+            if document.error:
+                raise ValueError(f"{document.source}: {document.error}")
+            tags += found
+        return tags
+
+    def tag_documents(self, paths: list[Path]) -> Iterator[tuple[Document, list[Tag]]]:
+        """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read)."""
+        for document in iter_documents(paths):
+            tags = self.tagger.tag([p.text for p in document.paragraphs]) if document.paragraphs else []
+            for tag, paragraph in zip(tags, document.paragraphs):
+                tag.doc_id, tag.index, tag.section = paragraph.doc_id, paragraph.index, paragraph.section
+            yield document, tags
+
+
+def _threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
