@@ -1,5 +1,5 @@
 # The README's two commands. Each sets up the virtual environment when it is missing.
-#   make run   – the main job (on the shipped sample; offline)
+#   make run   – the main job: prepare → train → export → evaluate on the shipped sample (offline)
 #   make test  – the full test suite (what CI runs)
 PYTHON ?= python3
 VENV ?= .venv
@@ -20,8 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: setup
-	$(BIN)/policytag prepare data/raw --out $(OUT)/sample
-	$(BIN)/policytag prepare data/gold/dev-reports --out $(OUT)/dev-rules --gold data/gold/dev.jsonl
+	$(BIN)/policytag run default --out experiments/main
 
 test: setup
 	$(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-from policytag.io.readers import Block
+from policytag.io.blocks import Block
 from policytag.text.segment import SegmentConfig, Segmenter
 
 from conftest import REPORT_TEXT, SEED_SAMPLE

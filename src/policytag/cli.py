@@ -128,6 +128,101 @@ def evaluate(
     _print_evaluation(metrics, out)
 
 
+@app.command()
+def export(
+    run: Annotated[Path, typer.Argument(help="A finished training run folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Export folder (replaced when it exists).")],
+    dev: Annotated[Optional[Path], typer.Option(help="Gold for calibration (default: the run's dev set).")] = None,
+    parity_data: Annotated[
+        Optional[Path], typer.Option(help="Corpus paragraphs JSONL for the parity check (default: the run's dataset).")
+    ] = None,
+    parity_paragraphs: Annotated[int, typer.Option(help="Corpus paragraphs in the parity check.")] = 2000,
+) -> None:
+    """Export a run's best model as a self-contained, calibrated predictor folder (torch, int8, ONNX)."""
+    from policytag.predict.export import ExportConfig, export as run_export
+
+    try:
+        settings = run_export(run, out, ExportConfig(dev=dev, parity_data=parity_data,
+                                                     parity_paragraphs=parity_paragraphs))
+    except (FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    _print_export(settings, out)
+
+
+def _print_export(settings: dict, out: Path) -> None:
+    c = settings["calibration"]
+    typer.echo(f"calibration: temperature role {c['role_temperature']}, domain {c['domain_temperature']}; "
+               f"uncertain below role {c['role_threshold']:.3f} / domain {c['domain_threshold']:.3f} "
+               f"({c['dev_flagged_share']:.1%} of dev flagged)")
+    for name, b in settings["backends"].items():
+        typer.echo(f"  {name}: {b['paragraphs_per_s']} paragraphs/s, agreement with fp32 role "
+                   f"{b['role_agreement_parity']:.1%} domain {b['domain_agreement_parity']:.1%} "
+                   f"on {settings['parity_paragraphs']} paragraphs; dev macro-F1 role {b['dev_role_macro_f1']:.3f} "
+                   f"domain {b['dev_domain_macro_f1']:.3f}")
+    typer.echo(f"exported to {out}")
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="An export folder (or a run folder).")],
+    inputs: Annotated[list[Path], typer.Argument(help="Report files, folders, archives, or JSONL with `text`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .jsonl or .csv")],
+    backend: Annotated[str, typer.Option(help="auto, torch, torch-int8 or onnx-int8.")] = "auto",
+) -> None:
+    """Tag every paragraph of new reports with role and domain."""
+    from policytag.predict.manifest import BrokenExport
+    from policytag.predict.predictor import Predictor
+    from policytag.predict.writing import write_tags
+
+    try:
+        predictor = Predictor.open(model, backend)
+    except (BrokenExport, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    failed: list[str] = []
+
+    def tags():
+        from tqdm import tqdm
+
+        for document, found in tqdm(predictor.tag_documents(inputs), desc="predict", unit="file"):
+            if document.error:
+                failed.append(f"{document.source}: {document.error}")
+            yield from found
+
+    try:
+        rows = write_tags(out, tags())
+    except ValueError as err:
+        _fail(str(err))
+    for failure in failed:
+        typer.echo(f"  skipped {failure}")
+    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files; wrote {out}")
+
+
+@app.command("run")
+def run_job(
+    recipe: Annotated[
+        Path, typer.Argument(help="Training recipe: a YAML file or a name in configs/train/.")
+    ] = Path("default"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for data/, run/, export/ and eval/.")] = Path(
+        "experiments/main"
+    ),
+    parity_paragraphs: Annotated[int, typer.Option(help="Corpus paragraphs in the export's parity check.")] = 300,
+    overrides: Annotated[
+        Optional[list[str]], typer.Option("--set", help="Override a training recipe key: --set optim.max_steps=50")
+    ] = None,
+) -> None:
+    """The main job, offline: prepare the shipped sample, train, export, evaluate on the dev gold."""
+    from policytag.main_job import run_main_job
+
+    try:
+        metrics = run_main_job(_recipe_path(recipe, "train"), out, overrides or [], parity_paragraphs, typer.echo)
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(f"dev gold, exported predictor (backend {metrics['backend']}):")
+    _print_evaluation(metrics, out / "eval")
+    typer.echo(f"done in {metrics['seconds'] / 60:.1f} min: dataset {out}/data, run {out}/run, "
+               f"predictor {out}/export, evaluation {out}/eval/report.md")
+
+
 def _print_evaluation(metrics: dict, out: Path) -> None:
     for problem in metrics["problems"][:10]:
         typer.echo(f"  skipped {problem}")

@@ -15,16 +15,8 @@ from pathlib import PurePosixPath
 
 import yaml
 
+from policytag.io.blocks import Block, text_blocks
 from policytag.io.encoding import UnreadableFile, decode_bytes
-
-
-@dataclass(frozen=True)
-class Block:
-    """One line or paragraph of a file as read, before segmentation."""
-
-    text: str
-    line: int
-    heading: bool = False
 
 
 @dataclass
@@ -58,7 +50,7 @@ def read_report(source: str, rel: PurePosixPath, data: bytes) -> RawReport:
 
 def _read_txt(report: RawReport, data: bytes) -> None:
     text, report.encoding = decode_bytes(data)
-    report.blocks = _lines(text)
+    report.blocks = text_blocks(text)
 
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
@@ -76,7 +68,7 @@ def _read_md(report: RawReport, data: bytes) -> None:
         offset = text.count("\n", 0, match.end())
         text = text[match.end():]
     blocks = []
-    for block in _lines(text):
+    for block in text_blocks(text):
         heading = _MD_HEADING.match(block.text) or _MD_BOLD_LINE.match(block.text)
         body = heading.group(heading.re.groups) if heading else block.text
         body = _MD_INLINE.sub(lambda m: m.group(1) or "", body).strip()
@@ -136,10 +128,10 @@ def _read_pdf(report: RawReport, data: bytes) -> None:
     text = "\n".join(pages)
     if not text.strip():
         raise UnreadableFile("PDF has no text layer (scanned pages need OCR first)")
-    report.blocks = _join_wrapped_lines(_lines(text))
+    report.blocks = _join_wrappedtext_blocks(text_blocks(text))
 
 
-def _join_wrapped_lines(blocks: list[Block]) -> list[Block]:
+def _join_wrappedtext_blocks(blocks: list[Block]) -> list[Block]:
     """Rejoin PDF lines that wrap inside a paragraph: a line that does not end a
     sentence continues on the next, unless the next one starts with a heading number."""
     from policytag.text.headings import starts_with_heading_marker
@@ -175,10 +167,6 @@ def _read_jsonl(report: RawReport, data: bytes) -> None:
             continue
         records.append({**record, "_line": number})
     report.records = records
-
-
-def _lines(text: str) -> list[Block]:
-    return [Block(line.strip(), number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 
 _READERS: dict[str, Callable[[RawReport, bytes], None]] = {

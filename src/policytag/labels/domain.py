@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from policytag.config import check_choices
+from policytag.checks import check_choices
 from policytag.text.segment import Paragraph
 
 DOMAIN_RULES = ("lexicon", "heading", "general")

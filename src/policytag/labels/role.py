@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from policytag.config import check_choices, check_patterns
+from policytag.checks import check_choices, check_patterns
 from policytag.text.segment import Paragraph
 
 ROLE_RULES = (

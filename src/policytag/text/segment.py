@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from policytag.config import check_patterns
-from policytag.io.readers import Block
+from policytag.checks import check_patterns
+from policytag.io.blocks import Block
 from policytag.text.headings import (
     Heading,
     bare_heading,

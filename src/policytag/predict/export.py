@@ -1,0 +1,149 @@
+"""`export`: a run's best model → a self-contained, checked, calibrated predictor folder.
+
+Written into a hidden staging folder beside the target and renamed into place only
+when complete (manifest last), so an interrupted export never looks finished:
+
+    config.json, model.safetensors, heads.safetensors   encoder and heads (fp32)
+    tokenizer.json, tokenizer_config.json                the tokenizer
+    model.int8.onnx                                      the ONNX Runtime int8 graph
+    policytag.json    labels, windows, prefix, calibration, backends and their parity
+    predictor.py      the standalone module (numpy, tokenizers, onnxruntime, opencc)
+    README.md         the model card
+    manifest.json     every file's size and SHA-256
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from tqdm import tqdm
+
+from policytag import __version__
+from policytag.config import CONFIGS
+from policytag.evaluation.gold import read_gold
+from policytag.evaluation.metrics import axis_metrics
+from policytag.io.jsonl import read_labelled
+from policytag.labels.schema import LabelSchema
+from policytag.modeling.classifier import TwoHeadClassifier
+from policytag.predict.calibration import calibrate
+from policytag.predict.core import softmax
+from policytag.predict.manifest import write_manifest
+from policytag.predict.model_card import model_card
+from policytag.predict.onnx_export import export_onnx, quantize_onnx
+from policytag.predict.predictor import BACKENDS, ONNX_FILE, SETTINGS_FILE, Predictor
+from policytag.predict.standalone import build_standalone
+from policytag.text.normalize import normalize
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    dev: Path | None = None  # gold for calibration (default: the run's dev set)
+    parity_data: Path | None = None  # corpus paragraphs (default: the run's dataset paragraphs.jsonl)
+    parity_paragraphs: int = 2000
+    target_accuracy: float = 0.95  # unflagged dev paragraphs reach this on both axes
+    seed: int = 0
+
+
+def export(run: Path, out: Path, config: ExportConfig = ExportConfig()) -> dict:
+    """Export the best model of `run` into `out`; returns the settings written to policytag.json."""
+    best = run / "best"
+    if not (best / SETTINGS_FILE).is_file():
+        raise FileNotFoundError(f"{run}: no best model (best/{SETTINGS_FILE}); train first, or finish the run")
+    recipe = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))
+    staging = out.parent / f".{out.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+
+    model, tokenizer, settings = TwoHeadClassifier.load(best)
+    model.save(staging, tokenizer, settings)
+    settings = json.loads((staging / SETTINGS_FILE).read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as scratch:
+        export_onnx(model, Path(scratch) / "model.onnx")
+        quantize_onnx(Path(scratch) / "model.onnx", staging / ONNX_FILE)
+    del model
+
+    schema = LabelSchema.load(CONFIGS / "taxonomy.yaml")
+    dev_rows = read_gold(config.dev or Path(recipe["data"]["dev"]), schema)[0]
+    parity_texts = _parity_texts(config.parity_data or Path(recipe["data"]["dataset"]) / "paragraphs.jsonl",
+                                 config.parity_paragraphs, config.seed)
+    backends = {name: Predictor(staging, settings, name) for name in BACKENDS}
+    logits = {name: _logits(p, dev_rows, parity_texts) for name, p in backends.items()}
+
+    gold = {axis: np.array([settings["labels"][axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
+            for axis in ("role", "domain")}
+    calibration, flagged = calibrate(logits["torch"]["dev"][0], gold["role"], logits["torch"]["dev"][1],
+                                     gold["domain"], config.target_accuracy)
+    settings["calibration"] = {**vars(calibration), "dev_flagged_share": round(flagged, 4),
+                               "target_accuracy": config.target_accuracy, "dev_paragraphs": len(dev_rows)}
+    settings["backends"] = {name: _parity(logits[name], logits["torch"], calibration, dev_rows, settings)
+                            for name in BACKENDS}
+    settings["parity_paragraphs"] = len(parity_texts)
+    settings["training"] = {"train": str(Path(recipe["data"]["dataset"]) / "splits" / f"{recipe['data']['train_split']}.jsonl"),
+                            "run": str(run), "recipe": recipe}
+    settings["label_names"] = schema.names
+    settings["policytag_version"] = __version__
+    (staging / SETTINGS_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
+    (staging / "predictor.py").write_text(build_standalone(__version__), encoding="utf-8")
+    run_metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8")) if (run / "metrics.json").is_file() else {}
+    (staging / "README.md").write_text(model_card(settings, run_metrics), encoding="utf-8")
+    write_manifest(staging, {"policytag_version": __version__, "exported_from": str(run)})
+    _swap_into_place(staging, out)
+    return settings
+
+
+def _parity_texts(path: Path, n: int, seed: int) -> list[str]:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no corpus paragraphs for the parity check; give --parity-data")
+    rows = read_labelled(path)
+    rows = random.Random(seed).sample(rows, min(n, len(rows)))
+    return [normalize(r["text"]) for r in rows]
+
+
+def _logits(predictor: Predictor, dev_rows: list[dict], parity_texts: list[str]) -> dict:
+    """Per-paragraph logits on the dev gold and the parity paragraphs, and the speed on the latter."""
+    dev = predictor.tagger.logits([normalize(r["text"]) for r in dev_rows])
+    started, role, domain = time.perf_counter(), [], []
+    for start in tqdm(range(0, len(parity_texts), 256), desc=f"parity {predictor.backend}", leave=False):
+        r, d = predictor.tagger.logits(parity_texts[start : start + 256])
+        role.append(r)
+        domain.append(d)
+    seconds = time.perf_counter() - started
+    return {"dev": dev, "parity": (np.concatenate(role), np.concatenate(domain)),
+            "paragraphs_per_s": len(parity_texts) / seconds}
+
+
+def _parity(mine: dict, reference: dict, calibration, dev_rows: list[dict], settings: dict) -> dict:
+    """Label agreement with fp32 on the parity paragraphs and the dev gold, the largest probability
+    difference, dev macro-F1, and the speed measured on the parity paragraphs."""
+    result = {"paragraphs_per_s": round(mine["paragraphs_per_s"], 2)}
+    temperature = {"role": calibration.role_temperature, "domain": calibration.domain_temperature}
+    for k, axis in enumerate(("role", "domain")):
+        for part in ("parity", "dev"):
+            a, b = mine[part][k], reference[part][k]
+            result[f"{axis}_agreement_{part}"] = round(float(np.mean(a.argmax(1) == b.argmax(1))), 4)
+            difference = np.abs(softmax(a, temperature[axis]) - softmax(b, temperature[axis])).max()
+            result[f"{axis}_max_probability_difference_{part}"] = round(float(difference), 4)
+        labels = settings["labels"][axis]
+        keep = [i for i, r in enumerate(dev_rows) if r.get(axis)]
+        pred = [labels[int(mine["dev"][k][i].argmax())] for i in keep]
+        alt = [dev_rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
+        result[f"dev_{axis}_macro_f1"] = round(axis_metrics([dev_rows[i][axis] for i in keep], pred, alt)["macro_f1"], 4)
+    return result
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Replace `out` by the finished `staging` folder; the old export is removed only afterwards."""
+    old = out.parent / f".{out.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
