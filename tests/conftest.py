@@ -65,3 +65,41 @@ def make_pdf(path: Path, lines: list[str]) -> Path:
     page.save()
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def tiny_args(dataset: Path, *extra: str) -> list[str]:
+    """`policytag train tiny` on a prepared dataset, validated on the dev gold."""
+    return ["train", "tiny", "--set", f"data.dataset={dataset}", "--set", f"data.dev={DATA / 'gold' / 'dev.jsonl'}", *extra]
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory):
+    """The shipped sample, prepared once per test session."""
+    from policytag.data.prepare import load_prepare_config, prepare
+
+    out = tmp_path_factory.mktemp("prepared")
+    prepare([DATA / "raw"], out, load_prepare_config(CONFIGS / "data" / "default.yaml", ["workers=1"]))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_run(dataset, tmp_path_factory):
+    """A finished run of the tiny recipe (a few seconds of training)."""
+    from typer.testing import CliRunner
+
+    from policytag.cli import app
+
+    run = tmp_path_factory.mktemp("tiny-run") / "run"
+    result = CliRunner().invoke(app, [*tiny_args(dataset), "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    return run
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tiny_run, tmp_path_factory):
+    """The tiny run exported (a small parity check keeps it quick)."""
+    from policytag.predict.export import ExportConfig, export
+
+    out = tmp_path_factory.mktemp("tiny-export") / "export"
+    export(tiny_run, out, ExportConfig(parity_paragraphs=60))
+    return out

@@ -11,7 +11,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import CONFIGS, DATA
+from conftest import CONFIGS, DATA, tiny_args
 from policytag.cli import app
 from policytag.training.config import load_train_config
 from policytag.training.data import IGNORE, class_weights, length_batches
@@ -19,18 +19,8 @@ from policytag.training.data import IGNORE, class_weights, length_batches
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    """The shipped sample, prepared once for this module."""
-    from policytag.data.prepare import load_prepare_config, prepare
-
-    out = tmp_path_factory.mktemp("prepared")
-    prepare([DATA / "raw"], out, load_prepare_config(CONFIGS / "data" / "default.yaml", ["workers=1"]))
-    return out
-
-
 def tiny(dataset, *extra):
-    return ["train", "tiny", "--set", f"data.dataset={dataset}", "--set", f"data.dev={DATA / 'gold' / 'dev.jsonl'}", *extra]
+    return tiny_args(dataset, *extra)
 
 
 def test_tiny_model_trains_and_the_run_folder_holds_what_it_should(dataset, tmp_path):
