@@ -31,9 +31,27 @@ class TwoHeadClassifier(nn.Module):
         self.role_head = nn.Linear(hidden, len(role_labels))
         self.domain_head = nn.Linear(hidden, len(domain_labels))
 
-    def window_vectors(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """One vector per window: the mean of its tokens' last hidden states."""
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    def lower_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: int) -> torch.Tensor:
+        """Hidden states after the embeddings and the lowest `layers` encoder layers."""
+        hidden = self.encoder.embeddings(input_ids=input_ids)
+        return self._layers(hidden, attention_mask, 0, layers)
+
+    def _layers(self, hidden: torch.Tensor, attention_mask: torch.Tensor, start: int, stop: int | None) -> torch.Tensor:
+        from transformers.masking_utils import create_bidirectional_mask
+
+        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden, attention_mask=attention_mask)
+        for layer in self.encoder.encoder.layer[start:stop]:
+            hidden = layer(hidden, mask)
+        return hidden
+
+    def window_vectors(self, input_ids: torch.Tensor | None, attention_mask: torch.Tensor,
+                       lower: torch.Tensor | None = None, from_layer: int = 0) -> torch.Tensor:
+        """One vector per window: the mean of its tokens' last hidden states. With `lower`
+        (the states after `from_layer` layers, see `lower_states`), only the layers above run."""
+        if lower is None:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        else:
+            hidden = self._layers(lower, attention_mask, from_layer, None)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
@@ -42,18 +60,20 @@ class TwoHeadClassifier(nn.Module):
         windows = self.window_vectors(input_ids, attention_mask)
         return self.role_head(windows), self.domain_head(windows)
 
-    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, paragraph_of: torch.Tensor) -> torch.Tensor:
+    def embed(self, input_ids: torch.Tensor | None, attention_mask: torch.Tensor, paragraph_of: torch.Tensor,
+              lower: torch.Tensor | None = None, from_layer: int = 0) -> torch.Tensor:
         """One vector per paragraph: token mean within each window, then window mean."""
-        windows = self.window_vectors(input_ids, attention_mask)
+        windows = self.window_vectors(input_ids, attention_mask, lower, from_layer)
         n = int(paragraph_of.max().item()) + 1 if paragraph_of.numel() else 0
         pooled = windows.new_zeros(n, windows.shape[-1]).index_add_(0, paragraph_of, windows)
         counts = torch.bincount(paragraph_of, minlength=n).clamp(min=1).to(pooled.dtype).unsqueeze(-1)
         return pooled / counts
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, paragraph_of: torch.Tensor
+        self, input_ids: torch.Tensor | None, attention_mask: torch.Tensor, paragraph_of: torch.Tensor,
+        lower: torch.Tensor | None = None, from_layer: int = 0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        pooled = self.dropout(self.embed(input_ids, attention_mask, paragraph_of))
+        pooled = self.dropout(self.embed(input_ids, attention_mask, paragraph_of, lower, from_layer))
         return self.role_head(pooled), self.domain_head(pooled)
 
     def save(self, folder: Path, tokenizer, settings: dict) -> None:

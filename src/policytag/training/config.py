@@ -53,6 +53,15 @@ class LossConfig:
 
 
 @dataclass(frozen=True)
+class SpeedConfig:
+    """Speed features of the training path (each can be switched off to compare)."""
+
+    length_buckets: bool = True  # batches of paragraphs of similar length: little padding computed
+    cache_frozen: bool = True  # run the frozen lowest layers once per window, not once per step
+    compile: Literal["auto", "on", "off"] = "auto"  # torch.compile the encoder (auto: on a GPU)
+
+
+@dataclass(frozen=True)
 class EvalConfig:
     every_steps: int = 100
     patience: int = 3  # evaluations without improvement before stopping
@@ -68,6 +77,7 @@ class TrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    speed: SpeedConfig = field(default_factory=SpeedConfig)
     dropout: float = 0.1
     seed: int = 13
     checkpoint_every: int = 50

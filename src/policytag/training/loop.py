@@ -24,7 +24,9 @@ from policytag.modeling.windows import WindowEncoder
 from policytag.training import distributed
 from policytag.training.config import TrainConfig
 from policytag.io.jsonl import read_labelled
-from policytag.training.data import IGNORE, EncodedSet, class_weights, collate, encode_rows, length_batches
+from policytag.training.data import IGNORE, EncodedSet, class_weights, encode_rows
+from policytag.training.frozen import FrozenStates
+from policytag.training.step import Stepper, epoch_batches, make_batch, maybe_compile
 from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.run import RunLog, write_provenance
 from policytag.training.selection import Selector, final_metrics
@@ -64,6 +66,10 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
 
     # --- optimisation
     _freeze(model, config)
+    frozen = None
+    if config.speed.cache_frozen and config.optim.freeze_layers:
+        frozen = FrozenStates.compute(model, train_set, windows, config.optim.freeze_layers, device)
+    maybe_compile(model, config.speed.compile, device)
     optimizer = _optimizer(model, config, device)
     steps_per_epoch = -(-len(train_set) // config.optim.batch_size) // group.world
     total = config.optim.max_steps or steps_per_epoch * config.optim.epochs
@@ -83,21 +89,14 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     settings = _settings(config)
     keep = Selector(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
     progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps", disable=not group.is_main)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    step = Stepper(trained, model, optimizer, schedule, losses, config.optim.grad_clip, device, frozen)
     trained.train()
     while not state.stopped and state.step < total and state.epoch < config.optim.epochs:
-        batches = length_batches(train_set.lengths(), config.optim.batch_size, config.seed, state.epoch)
+        batches = epoch_batches(train_set.lengths(), config.optim.batch_size, config.seed, state.epoch,
+                                config.speed.length_buckets)
         batches = batches[: len(batches) // group.world * group.world][group.rank :: group.world]
         for indices in batches[state.batch :]:
-            batch = {k: v.to(device) for k, v in collate(train_set, indices, windows).items()}
-            with autocast:
-                role_logits, domain_logits = trained(batch["input_ids"], batch["attention_mask"], batch["paragraph_of"])
-            loss = _masked(losses["role"], role_logits, batch["role"]) + _masked(losses["domain"], domain_logits, batch["domain"])
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
+            loss = step(make_batch(train_set, indices, windows, frozen))
             state.step += 1
             state.batch += 1
             progress.update(1)
@@ -217,13 +216,6 @@ def _losses(train_set: EncodedSet, model: TwoHeadClassifier, config: TrainConfig
         weights = class_weights(getattr(train_set, axis), len(labels), config.loss.class_weighting, config.loss.max_weight)
         result[axis] = nn.CrossEntropyLoss(weight=weights.to(device) if weights is not None else None, ignore_index=IGNORE)
     return result
-
-
-def _masked(loss_fn: nn.Module, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """The axis's loss, or zero when no paragraph of the batch is labelled on it."""
-    if bool((labels != IGNORE).any()):
-        return loss_fn(logits.float(), labels)
-    return logits.sum() * 0.0
 
 
 def _settings(config: TrainConfig) -> dict:

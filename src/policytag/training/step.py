@@ -1,0 +1,78 @@
+"""One optimisation step, and the batches it is fed.
+
+Speed features live here, in the training path itself: batches of similar length
+(`length_batches`), the frozen layers' cached outputs (`frozen.py`), bf16 autocast
+and fused AdamW on a GPU, and `torch.compile` of the encoder where it pays (GPU).
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+from torch import nn
+
+from policytag.modeling.windows import WindowEncoder
+from policytag.training.data import IGNORE, EncodedSet, collate, length_batches
+from policytag.training.frozen import FrozenStates
+
+
+def epoch_batches(lengths: list[int], batch_size: int, seed: int, epoch: int, by_length: bool) -> list[list[int]]:
+    """The epoch's batches: of similar length (`length_batches`), or plainly shuffled."""
+    if by_length:
+        return length_batches(lengths, batch_size, seed, epoch)
+    order = list(range(len(lengths)))
+    random.Random(seed * 100_003 + epoch).shuffle(order)
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def make_batch(train_set: EncodedSet, indices: list[int], windows: WindowEncoder,
+               frozen: FrozenStates | None) -> dict[str, torch.Tensor]:
+    """Token ids (or the frozen layers' cached states) and both axes' labels."""
+    if frozen is None:
+        return collate(train_set, indices, windows)
+    batch = frozen.collate(indices)
+    batch["role"] = torch.tensor([train_set.role[i] for i in indices])
+    batch["domain"] = torch.tensor([train_set.domain[i] for i in indices])
+    return batch
+
+
+class Stepper:
+    """Forward (autocast), masked losses of both heads, backward, clipping, optimizer and schedule."""
+
+    def __init__(self, trained: nn.Module, model: nn.Module, optimizer, schedule, losses: dict[str, nn.Module],
+                 grad_clip: float, device: torch.device, frozen: FrozenStates | None) -> None:
+        self.trained, self.model, self.optimizer, self.schedule = trained, model, optimizer, schedule
+        self.losses, self.grad_clip, self.device = losses, grad_clip, device
+        self.from_layer = frozen.layers if frozen is not None else 0
+        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+    def __call__(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+        with self.autocast:
+            role_logits, domain_logits = self.trained(
+                batch.get("input_ids"), batch["attention_mask"], batch["paragraph_of"],
+                batch.get("lower"), self.from_layer,
+            )
+        loss = _masked(self.losses["role"], role_logits, batch["role"]) + \
+            _masked(self.losses["domain"], domain_logits, batch["domain"])
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+        self.optimizer.step()
+        self.schedule.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss.detach()
+
+
+def _masked(loss_fn: nn.Module, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The axis's loss, or zero when no paragraph of the batch is labelled on it."""
+    if bool((labels != IGNORE).any()):
+        return loss_fn(logits.float(), labels)
+    return logits.sum() * 0.0
+
+
+def maybe_compile(model: nn.Module, setting: str, device: torch.device) -> None:
+    """`torch.compile` the encoder in place (state-dict keys unchanged): on a GPU with
+    `auto`, always with `on`. On a CPU the compile time outweighs the gain for short runs."""
+    if setting == "on" or (setting == "auto" and device.type == "cuda"):
+        model.encoder.compile(dynamic=True)
