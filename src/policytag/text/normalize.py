@@ -18,8 +18,6 @@ import functools
 import re
 import unicodedata
 
-import opencc
-
 _TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN_LETTERS = f"a-zü{_TONE_VOWELS}"
 # A toned syllable in brackets is pinyin wherever it stands; the few toneless
@@ -41,7 +39,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\
 
 
 @functools.cache
-def _t2s() -> opencc.OpenCC:
+def _t2s():
+    import opencc  # here, not at the top: code that only imports this module (benchmarks) needs no OpenCC
+
     return opencc.OpenCC("t2s")
 
 
