@@ -124,3 +124,23 @@ def test_evaluate_cli_skips_bad_lines_or_stops_with_strict(tiny_run, tmp_path):
     assert json.loads((tmp_path / "e1" / "metrics.json").read_text())["n"] == 29
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "e2"), "--strict"])
     assert result.exit_code == 2 and f"{data}:5" in result.output
+
+
+def test_compare_shows_recipe_differences_and_marks_the_best(tmp_path):
+    from policytag.evaluation.compare import compare_table, load_entry
+
+    folders = []
+    for name, lr, role_f1, domain_f1 in (("a", 1e-4, 0.9, 0.7), ("b", 3e-5, 0.8, 0.75)):
+        run = tmp_path / name
+        run.mkdir()
+        (run / "config.yaml").write_text(f"optim:\n  lr: {lr}\n  batch_size: 16\nseed: 13\n")
+        (run / "metrics.json").write_text(json.dumps({
+            "role": {"macro_f1": role_f1, "accuracy": role_f1},
+            "domain": {"macro_f1": domain_f1, "accuracy": domain_f1, "lenient_accuracy": 0.9}}))
+        folders.append(run)
+    table = compare_table([load_entry(f) for f in folders])
+    header, _, first, second = table.strip().splitlines()
+    assert "optim.lr" in header and "optim.batch_size" not in header and "seed" not in header
+    assert "**0.900**" in first and "**0.750**" in second and "**0.800**" not in second
+    result = runner.invoke(app, ["compare", str(folders[0]), str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no metrics.json" in result.output

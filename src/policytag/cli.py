@@ -223,6 +223,23 @@ def run_job(
                f"predictor {out}/export, evaluation {out}/eval/report.md")
 
 
+@app.command()
+def compare(
+    folders: Annotated[list[Path], typer.Argument(help="Run folders or `evaluate` output folders.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the table to this Markdown file.")] = None,
+) -> None:
+    """One table of runs: the recipe keys that differ and the headline metrics, best in bold."""
+    from policytag.evaluation.compare import compare_table, load_entry
+
+    try:
+        table = compare_table([load_entry(folder) for folder in folders])
+    except FileNotFoundError as err:
+        _fail(str(err))
+    typer.echo(table)
+    if out is not None:
+        out.write_text(table, encoding="utf-8")
+
+
 def _print_evaluation(metrics: dict, out: Path) -> None:
     for problem in metrics["problems"][:10]:
         typer.echo(f"  skipped {problem}")
