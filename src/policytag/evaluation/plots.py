@@ -96,8 +96,8 @@ def f1_bars(per_class: dict[str, dict], baseline: dict[str, dict] | None, names:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("F1")
-    ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, loc="left")
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)  # above the bars
     _save(fig, path)
 
 
