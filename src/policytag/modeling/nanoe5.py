@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from policytag.io.checksum import sha256
+
 PACKAGE_FILE = "e5-small-q4.bin"
 QUERY_PREFIX = "query: "
 
@@ -276,7 +278,7 @@ CHECKSUMS = "checksums.json"
 
 
 def write_checksums(folder: Path) -> None:
-    sums = {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != CHECKSUMS}
+    sums = {p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != CHECKSUMS}
     (folder / CHECKSUMS).write_text(json.dumps(sums, indent=2), encoding="utf-8")
 
 
@@ -286,13 +288,5 @@ def verify_checksums(folder: Path) -> None:
         raise BackboneUnavailable(f"{folder}: no {CHECKSUMS}; delete the folder to rebuild it")
     for name, expected in json.loads(path.read_text(encoding="utf-8")).items():
         file = folder / name
-        if not file.is_file() or _sha256(file) != expected:
+        if not file.is_file() or sha256(file) != expected:
             raise BackboneUnavailable(f"{file}: missing or changed (checksum mismatch); delete {folder} to rebuild it")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

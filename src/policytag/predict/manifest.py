@@ -7,23 +7,16 @@ Either way the folder is refused with the file named.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
+
+from policytag.io.checksum import sha256
 
 MANIFEST = "manifest.json"
 
 
 class BrokenExport(ValueError):
     """An export folder that is incomplete or was changed after export."""
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_manifest(folder: Path, meta: dict) -> None:

@@ -14,6 +14,7 @@ from importlib import resources
 SOURCES = (
     "checks.py",
     "io/blocks.py",
+    "io/checksum.py",
     "text/normalize.py",
     "text/mojibake.py",
     "text/headings.py",
