@@ -148,6 +148,23 @@ def make_tags(texts: list[str], role_p: np.ndarray, domain_p: np.ndarray, role_l
     return tags
 
 
+def file_tokenizer(path: str) -> Callable[[list[str]], list[list[int]]]:
+    """Texts → token ids without special tokens, from a `tokenizer.json` (no truncation, no padding)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return lambda texts: [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+
+def place(tags: list[Tag], paragraphs: list) -> list[Tag]:
+    """Set each tag's `doc_id`, `index` and `section` from its paragraph (same order)."""
+    for tag, paragraph in zip(tags, paragraphs):
+        tag.doc_id, tag.index, tag.section = paragraph.doc_id, paragraph.index, paragraph.section
+    return tags
+
+
 class TextTagger:
     """Normalised texts → `Tag`s, with any `WindowLogits` backend.
 
@@ -174,12 +191,11 @@ class TextTagger:
         return paragraph_logits(self.windows(texts), self.run, self.pad_id)
 
     def tag(self, texts: list[str]) -> list[Tag]:
-        filled = [t for t in texts if t]
-        role_l, domain_l = self.logits(filled)
+        where = [i for i, t in enumerate(texts) if t]
         role_p = np.zeros((len(texts), len(self.labels["role"])), dtype=np.float32)
         domain_p = np.zeros((len(texts), len(self.labels["domain"])), dtype=np.float32)
-        where = [i for i, t in enumerate(texts) if t]
         if where:
+            role_l, domain_l = self.logits([texts[i] for i in where])
             role_p[where] = softmax(role_l, self.calibration.role_temperature)
             domain_p[where] = softmax(domain_l, self.calibration.domain_temperature)
         return make_tags(texts, role_p, domain_p, self.labels["role"], self.labels["domain"], self.calibration)

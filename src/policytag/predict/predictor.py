@@ -15,23 +15,14 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from policytag.predict.core import Calibration, Tag, TextTagger
+from policytag.predict.core import Calibration, Tag, TextTagger, file_tokenizer, place
 from policytag.predict.documents import Document, iter_documents
-from policytag.predict.manifest import verify
+from policytag.predict.manifest import MANIFEST, verify
 from policytag.text.normalize import normalize
 
 BACKENDS = ("torch", "torch-int8", "onnx-int8")
 ONNX_FILE = "model.int8.onnx"
 SETTINGS_FILE = "policytag.json"
-
-
-def _tokenize_with(folder: Path):
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    return lambda texts: [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
 
 
 def _window_logits(folder: Path, backend: str, device: str):
@@ -52,7 +43,7 @@ class Predictor:
     def __init__(self, folder: Path, settings: dict, backend: str, device: str = "cpu") -> None:
         self.folder, self.settings, self.backend = folder, settings, backend
         self.calibration = Calibration.from_dict(settings.get("calibration"))
-        self.tagger = TextTagger(_tokenize_with(folder), settings["special_ids"], settings,
+        self.tagger = TextTagger(file_tokenizer(str(folder / "tokenizer.json")), settings["special_ids"], settings,
                                  _window_logits(folder, backend, device), self.calibration)
 
     @classmethod
@@ -91,7 +82,7 @@ class Predictor:
     def open(cls, model: str | Path, backend: str = "auto") -> Predictor:
         """An export folder (with a manifest) or a run folder."""
         model = Path(model)
-        return cls.load(model, backend) if (model / "manifest.json").exists() else cls.from_run(model)
+        return cls.load(model, backend) if (model / MANIFEST).exists() else cls.from_run(model)
 
     def predict(self, texts: list[str]) -> list[Tag]:
         """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`."""
@@ -112,10 +103,7 @@ class Predictor:
     def tag_documents(self, paths: list[Path]) -> Iterator[tuple[Document, list[Tag]]]:
         """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read)."""
         for document in iter_documents(paths):
-            tags = self.tagger.tag([p.text for p in document.paragraphs]) if document.paragraphs else []
-            for tag, paragraph in zip(tags, document.paragraphs):
-                tag.doc_id, tag.index, tag.section = paragraph.doc_id, paragraph.index, paragraph.section
-            yield document, tags
+            yield document, place(self.tagger.tag([p.text for p in document.paragraphs]), document.paragraphs)
 
 
 def _threads(threads: int | None) -> None:

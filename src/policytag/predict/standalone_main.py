@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from policytag.io.blocks import text_blocks
-from policytag.predict.core import Calibration, Tag, TextTagger
+from policytag.predict.core import Calibration, Tag, TextTagger, file_tokenizer, place
 from policytag.predict.manifest import verify
 from policytag.predict.onnx_runtime import OnnxWindowLogits
 from policytag.text.normalize import normalize
@@ -23,17 +23,11 @@ class StandalonePredictor:
     """The export's ONNX int8 tagger, without torch or the policytag package."""
 
     def __init__(self, folder: Path, threads: int | None = None) -> None:
-        from tokenizers import Tokenizer
-
         verify(folder)
         self.settings = json.loads((folder / "policytag.json").read_text(encoding="utf-8"))
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
         self.tagger = TextTagger(
-            lambda texts: [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)],
-            self.settings["special_ids"], self.settings, OnnxWindowLogits(str(folder / "model.int8.onnx"), threads),
-            Calibration.from_dict(self.settings.get("calibration")),
+            file_tokenizer(str(folder / "tokenizer.json")), self.settings["special_ids"], self.settings,
+            OnnxWindowLogits(str(folder / "model.int8.onnx"), threads), Calibration.from_dict(self.settings.get("calibration")),
         )
         self.segmenter = Segmenter()
 
@@ -48,10 +42,7 @@ class StandalonePredictor:
         for path in map(Path, paths):
             blocks = [_markdown_heading(b) for b in text_blocks(_decode(path.read_bytes()))]
             paragraphs, _ = self.segmenter.segment(path.stem, blocks)
-            found = self.tagger.tag([p.text for p in paragraphs])
-            for tag, paragraph in zip(found, paragraphs):
-                tag.doc_id, tag.index, tag.section = paragraph.doc_id, paragraph.index, paragraph.section
-            tags += found
+            tags += place(self.tagger.tag([p.text for p in paragraphs]), paragraphs)
         return tags
 
 

@@ -44,5 +44,6 @@ class TorchWindowLogits:
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ids = torch.from_numpy(input_ids).to(self.device)
         mask = torch.from_numpy(attention_mask).to(self.device)
-        role, domain = self.model.window_logits(ids, mask)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=torch.device(self.device).type == "cuda"):
+            role, domain = self.model.window_logits(ids, mask)
         return role.float().cpu().numpy(), domain.float().cpu().numpy()

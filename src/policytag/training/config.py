@@ -65,7 +65,7 @@ class SpeedConfig:
 class EvalConfig:
     every_steps: int = 100
     patience: int = 3  # evaluations without improvement before stopping
-    batch_size: int = 32
+    batch_size: int = 32  # dev batches hold about this many full-length windows (sorted by length)
 
 
 @dataclass(frozen=True)
