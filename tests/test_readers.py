@@ -34,6 +34,12 @@ def test_markdown_front_matter_and_bold_headings():
     ]
 
 
+def test_markdown_comments_are_not_text_and_keep_line_numbers():
+    md = "<!-- 市长作政府工作报告 -->\n\n全年地区生产总值增长5%。<!-- 编者注\n两行 -->\n\n财政收入增长3%。\n"
+    report = read_report("x.md", PurePosixPath("x.md"), md.encode())
+    assert [(b.text, b.line) for b in report.blocks] == [("全年地区生产总值增长5%。", 3), ("财政收入增长3%。", 6)]
+
+
 def test_docx_keeps_heading_styles(tmp_path):
     path = make_docx(tmp_path / "r.docx", [("一、2023年工作回顾", "Heading 1"), ("全年地区生产总值增长5.2%。", None)])
     report = read_report(str(path), PurePosixPath("r.docx"), path.read_bytes())

@@ -51,6 +51,15 @@ def test_glossary_signatures_and_dates_are_dropped():
     assert [p.text for p in paragraphs] == ["全年地区生产总值增长5.2%，完成年度目标。"]
 
 
+def test_glossary_title_run_on_after_the_last_paragraph_starts_the_glossary():
+    text = ("一、2018年工作安排\n让我们团结一心，努力奋斗，向建省三十周年献礼！主要名词解释：\n"
+            "1.多规合一：指在一级政府一级事权下，强化各类规划的衔接。\n2.五网：路网、光网、电网、气网、水网。")
+    paragraphs, _ = segment(text)
+    assert [p.text for p in paragraphs] == ["让我们团结一心，努力奋斗，向建省三十周年献礼！"]
+    closing, _ = segment(text.replace("让我们", "各位代表，让我们"))  # a closing address is no paragraph either
+    assert closing == []
+
+
 def test_five_megabyte_line_is_cut_at_sentence_ends():
     sentence = "全年完成固定资产投资一百亿元，同比增长百分之五。"
     paragraphs, warnings = segment(sentence * (5_000_000 // len(sentence)), max_paragraph_chars=5000)

@@ -56,6 +56,7 @@ def _read_txt(report: RawReport, data: bytes) -> None:
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _MD_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*$")
+_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)  # editors' notes, never report text
 _MD_INLINE = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|!?\[([^\]]*)\]\([^)]*\)")
 
 
@@ -67,6 +68,7 @@ def _read_md(report: RawReport, data: bytes) -> None:
         report.title = _front_matter_title(match.group(1))
         offset = text.count("\n", 0, match.end())
         text = text[match.end():]
+    text = _MD_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # keeps line numbers
     blocks = []
     for block in text_blocks(text):
         heading = _MD_HEADING.match(block.text) or _MD_BOLD_LINE.match(block.text)

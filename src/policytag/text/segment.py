@@ -140,7 +140,12 @@ class Segmenter:
     def _pieces(self, outline: _Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Paragraphs in one piece of a line, opening the headings met on the way."""
         text = normalize(spaced)
-        if not text or any(p.search(text) for p in self._skip):
+        if not text:
+            return
+        if any(p.search(text) for p in self._skip):  # `各位代表，…献礼！主要名词解释：` still opens the glossary
+            glossary = self._trailing_glossary(text)[1]
+            if glossary is not None:
+                self._open(outline, glossary)
             return
         heading = bare_heading(text, self.config.max_heading_chars)
         if heading is not None:
@@ -158,11 +163,25 @@ class Segmenter:
                 return
         if outline.in_glossary or len(text) < self.config.min_chars:
             return
+        text, glossary = self._trailing_glossary(text)
         if run_in is not None:  # `（三）…` sits under the parent of `（二）`, not under `（二）`
             outline.close_to(title.level)
-        yield text, outline.path()
+        if len(text) >= self.config.min_chars:
+            yield text, outline.path()
         if run_in is not None:
             self._open(outline, title)
+        if glossary is not None:
+            self._open(outline, glossary)
+
+    def _trailing_glossary(self, text: str) -> tuple[str, Heading | None]:
+        """`…献礼！主要名词解释：` – a glossary title run on after a paragraph's last sentence."""
+        end = max(text.rfind(stop) for stop in "。！？!?")
+        tail = text[end + 1:].strip()
+        if end < 0 or not tail or len(tail) > self.config.max_heading_chars:
+            return text, None
+        if not any(p.search(tail) for p in self._glossary):
+            return text, None
+        return text[: end + 1], Heading(tail, 1)
 
     def _open(self, outline: _Outline, heading: Heading) -> None:
         outline.open(heading, glossary=any(p.search(heading.text) for p in self._glossary))
