@@ -112,6 +112,46 @@ def test_int8_backends_agree_with_fp32_on_real_paragraphs(tiny_export):
         assert agreement >= 0.95, backend
 
 
+def test_outlier_channels_in_fp32_keep_an_int8_down_projection_close_to_fp32():
+    """One input channel 40× the rest (as after GELU in e5): one int8 scale for the whole
+    input loses the small channels; multiplying that channel in fp32 keeps them."""
+    from policytag.predict.torch_backend import OutlierSplitLinear, _int8, outlier_channels
+
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 16)
+    x = torch.randn(256, 64)
+    x[:, 7] *= 40.0
+    model = torch.nn.Sequential()
+    model.add_module("output", torch.nn.Module())
+    model.output.add_module("dense", linear)
+    found = outlier_channels(model, lambda: model.output.dense(x))
+    assert found == {"output.dense": [7]}
+    with torch.inference_mode():
+        reference = linear(x)
+        plain = _int8(_copy_linear(linear))(x)
+        split = OutlierSplitLinear(linear, found["output.dense"])(x.clone())
+    plain_error = (plain - reference).abs().mean().item()
+    split_error = (split - reference).abs().mean().item()
+    assert split_error < plain_error / 4, (split_error, plain_error)
+
+
+def _copy_linear(linear):
+    copy = torch.nn.Linear(linear.in_features, linear.out_features)
+    copy.load_state_dict(linear.state_dict())
+    return copy
+
+
+def test_export_records_the_int8_outlier_channels_the_backend_uses(tiny_export):
+    from policytag.predict.torch_backend import OutlierSplitLinear
+
+    settings = json.loads((tiny_export / "policytag.json").read_text(encoding="utf-8"))
+    channels = settings["int8"]["outlier_channels"]
+    assert channels and all(isinstance(c, int) for layer in channels.values() for c in layer)
+    model = Predictor.load(tiny_export, backend="torch-int8").tagger.run.model
+    splits = {name: m.channels.tolist() for name, m in model.named_modules() if isinstance(m, OutlierSplitLinear)}
+    assert splits == channels
+
+
 def test_predict_cli_tags_files_and_skips_a_bad_one(tiny_export, tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

@@ -74,7 +74,9 @@ def export(run: Path, out: Path, config: ExportConfig = ExportConfig()) -> dict:
     dev_rows = read_gold(config.dev or Path(recipe["data"]["dev"]), schema)[0]
     parity_texts = _parity_texts(config.parity_data or Path(recipe["data"]["dataset"]) / "paragraphs.jsonl",
                                  config.parity_paragraphs, config.seed)
-    backends = {name: Predictor(staging, settings, name) for name in BACKENDS}
+    fp32 = Predictor(staging, settings, "torch")
+    settings["int8"] = _int8_settings(fp32, dev_rows, parity_texts)
+    backends = {name: fp32 if name == "torch" else Predictor(staging, settings, name) for name in BACKENDS}
     logits = {name: _logits(p, dev_rows, parity_texts) for name, p in backends.items()}
 
     gold = {axis: np.array([settings["labels"][axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
@@ -97,6 +99,17 @@ def export(run: Path, out: Path, config: ExportConfig = ExportConfig()) -> dict:
     write_manifest(staging, {"policytag_version": __version__, "exported_from": str(run)})
     _swap_into_place(staging, out)
     return settings
+
+
+def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: list[str]) -> dict:
+    """The down-projection input channels that the int8 backend keeps fp32, found by
+    running the fp32 model over the dev texts and the first 256 parity paragraphs."""
+    from policytag.predict.torch_backend import OUTLIER_FACTOR, full_range_activations, outlier_channels
+
+    texts = [normalize(r["text"]) for r in dev_rows] + parity_texts[:256]
+    found = outlier_channels(fp32.tagger.run.model, lambda: fp32.tagger.logits(texts))
+    return {"outlier_channels": found, "outlier_factor": OUTLIER_FACTOR, "calibration_paragraphs": len(texts),
+            "full_range_activations_at_export": full_range_activations()}
 
 
 def _parity_texts(path: Path, n: int, seed: int) -> list[str]:

@@ -25,7 +25,7 @@ ONNX_FILE = "model.int8.onnx"
 SETTINGS_FILE = "policytag.json"
 
 
-def _window_logits(folder: Path, backend: str, device: str):
+def _window_logits(folder: Path, settings: dict, backend: str, device: str):
     if backend == "onnx-int8":
         from policytag.predict.onnx_runtime import OnnxWindowLogits
 
@@ -34,7 +34,9 @@ def _window_logits(folder: Path, backend: str, device: str):
     from policytag.predict.torch_backend import TorchWindowLogits, quantize_int8
 
     model = TwoHeadClassifier.load(folder)[0]
-    return TorchWindowLogits(quantize_int8(model) if backend == "torch-int8" else model, device)
+    if backend == "torch-int8":
+        model = quantize_int8(model, settings.get("int8", {}).get("outlier_channels"))
+    return TorchWindowLogits(model, device)
 
 
 class Predictor:
@@ -44,7 +46,7 @@ class Predictor:
         self.folder, self.settings, self.backend = folder, settings, backend
         self.calibration = Calibration.from_dict(settings.get("calibration"))
         self.tagger = TextTagger(file_tokenizer(str(folder / "tokenizer.json")), settings["special_ids"], settings,
-                                 _window_logits(folder, backend, device), self.calibration)
+                                 _window_logits(folder, settings, backend, device), self.calibration)
 
     @classmethod
     def load(cls, folder: str | Path, backend: str = "auto", threads: int | None = None) -> Predictor:
