@@ -56,6 +56,16 @@ def naive_tags(export: Path, texts: list[str]) -> list[tuple[str, str]]:
     return tags
 
 
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. Linux's VmHWM starts afresh at exec; ru_maxrss
+    does not (a worker would report at least its parent's peak)."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="utf-8")
+        return round(int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024)
+    except (OSError, StopIteration):
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def worker(config: str, export: Path, texts_file: Path) -> dict:
     """Tag the paragraphs (timed) and the dev gold (not timed) with one configuration."""
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
@@ -78,7 +88,7 @@ def worker(config: str, export: Path, texts_file: Path) -> dict:
           for k, axis in enumerate(("role", "domain"))}
     return {"config": config, "paragraphs": len(texts), "seconds": round(seconds, 2),
             "paragraphs_per_s": round(len(texts) / seconds, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_mb": peak_rss_mb(),
             "dev_role_macro_f1": round(f1["role"], 4), "dev_domain_macro_f1": round(f1["domain"], 4), "tags": tags}
 
 
