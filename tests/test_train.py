@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -144,18 +145,34 @@ def test_two_cpu_processes_train_together_with_gloo(dataset, tmp_path):
 
 def test_speed_features_leave_the_results_unchanged(dataset, tmp_path):
     """Length buckets and the frozen-layer cache change the arithmetic's order and skip the
-    frozen layers' dropout; trained with and without them (fixed seed), dev metrics agree."""
-    results = {}
+    frozen layers' dropout; trained with and without them (fixed seed), the models fit the
+    dev gold equally well: mean negative log-likelihood within 10% on each axis. (Dev
+    accuracy after 24 tiny steps is near chance and too coarse to compare.)"""
+    fit = {}
     for speed in ("true", "false"):
         run = tmp_path / speed
         args = [*tiny(dataset), "--out", str(run), "--set", "optim.freeze_layers=1", "--set", "optim.max_steps=24",
                 "--set", f"speed.length_buckets={speed}", "--set", f"speed.cache_frozen={speed}"]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        results[speed] = json.loads((run / "metrics.json").read_text())
+        fit[speed] = _dev_nll(run)
     for axis in ("role", "domain"):
-        for key in ("accuracy", "macro_f1"):
-            assert abs(results["true"][axis][key] - results["false"][axis][key]) <= 0.02, (axis, key)
+        assert abs(fit["true"][axis] - fit["false"][axis]) <= 0.1 * fit["false"][axis], (axis, fit)
+
+
+def _dev_nll(run) -> dict[str, float]:
+    from policytag import Predictor
+    from policytag.text.normalize import normalize
+
+    rows = [json.loads(line) for line in (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    tagger = Predictor.from_run(run).tagger
+    nll = {}
+    for axis, logits in zip(("role", "domain"), tagger.logits([normalize(r["text"]) for r in rows])):
+        shifted = logits - logits.max(1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+        gold = [tagger.labels[axis].index(r[axis]) for r in rows]
+        nll[axis] = float(-log_p[np.arange(len(rows)), gold].mean())
+    return nll
 
 
 def test_frozen_layer_cache_feeds_the_upper_layers_what_the_full_model_computes(dataset):
