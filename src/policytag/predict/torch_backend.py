@@ -1,6 +1,6 @@
 """Torch backends: the fp32 model as trained, and its dynamically int8-quantised Linear layers.
 
-The int8 copy (`quantize_int8`) quantises every encoder Linear to int8 weights (one
+The int8 model (`quantize_int8`) turns every encoder Linear into int8 weights (one
 scale per output row) with activations quantised on the fly. Two things keep it
 close to fp32:
 
@@ -123,11 +123,10 @@ def outlier_channels(model: nn.Module, feed: Callable[[], object], factor: float
 
 
 def quantize_int8(model: TwoHeadClassifier, outliers: dict[str, list[int]] | None = None) -> TwoHeadClassifier:
-    """An int8 copy of `model` (CPU): every encoder Linear in int8, the down-projections
-    split by `outliers` (fp32 when `outliers` is None), the heads fp32."""
-    import copy
-
-    quantized = copy.deepcopy(model).eval()
+    """`model` made int8 in place (CPU; no fp32 copy is kept, so memory does not double):
+    every encoder Linear in int8, the down-projections split by `outliers` (fp32 when
+    `outliers` is None), the heads fp32."""
+    quantized = model.eval()
     for name, module in list(quantized.named_modules()):
         if not isinstance(module, nn.Linear) or name.endswith("_head"):
             continue
