@@ -50,11 +50,13 @@ def pool_windows(logits: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
 
 
 def paragraph_logits(windows: list[list[list[int]]], run: WindowLogits, pad_id: int,
-                     batch_tokens: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+                     batch_tokens: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """Role and domain logits per paragraph, in input order.
 
     Paragraphs go shortest first in batches of about `batch_tokens` padded tokens, so
-    little padding is computed; results are put back in input order.
+    little padding is computed; results are put back in input order. (On 2 CPU cores,
+    500 paragraphs: 4,096 tokens per batch ran about 10% faster than 8,192 in fp32 and
+    int8 alike, and 16,384 slower; the activations of a batch then stay in cache.)
     """
     sizes = [sum(len(w) for w in p) for p in windows]
     order = sorted(range(len(windows)), key=sizes.__getitem__)
