@@ -1,5 +1,6 @@
 """Export, Predictor, the standalone module, `predict` and `run`."""
 
+import copy
 import json
 import os
 import shutil
@@ -128,17 +129,11 @@ def test_outlier_channels_in_fp32_keep_an_int8_down_projection_close_to_fp32():
     assert found == {"output.dense": [7]}
     with torch.inference_mode():
         reference = linear(x)
-        plain = _int8(_copy_linear(linear))(x)
+        plain = _int8(copy.deepcopy(linear))(x)
         split = OutlierSplitLinear(linear, found["output.dense"])(x.clone())
     plain_error = (plain - reference).abs().mean().item()
     split_error = (split - reference).abs().mean().item()
     assert split_error < plain_error / 4, (split_error, plain_error)
-
-
-def _copy_linear(linear):
-    copy = torch.nn.Linear(linear.in_features, linear.out_features)
-    copy.load_state_dict(linear.state_dict())
-    return copy
 
 
 def test_export_records_the_int8_outlier_channels_the_backend_uses(tiny_export):

@@ -179,12 +179,15 @@ class Segmenter:
         tail = text[end + 1:].strip()
         if end < 0 or not tail or len(tail) > self.config.max_heading_chars:
             return text, None
-        if not any(p.search(tail) for p in self._glossary):
+        if not self._is_glossary(tail):
             return text, None
         return text[: end + 1], Heading(tail, 1)
 
+    def _is_glossary(self, title: str) -> bool:
+        return any(p.search(title) for p in self._glossary)
+
     def _open(self, outline: _Outline, heading: Heading) -> None:
-        outline.open(heading, glossary=any(p.search(heading.text) for p in self._glossary))
+        outline.open(heading, glossary=self._is_glossary(heading.text))
 
     def _cut_long(self, found: list[tuple[str, tuple[str, ...], int, int]]) -> Iterator[tuple[str, tuple[str, ...], int, int]]:
         limit = self.config.max_paragraph_chars
