@@ -147,6 +147,32 @@ def test_export_records_the_int8_outlier_channels_the_backend_uses(tiny_export):
     assert splits == channels
 
 
+FREED_BLOCK = """
+import ctypes, sys
+from policytag.predict.allocator import keep_freed_memory
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.free.argtypes, libc.mallinfo2.restype = ctypes.c_void_p, [ctypes.c_void_p], MallInfo2
+libc.free(libc.malloc(24 << 20))
+print(libc.mallinfo2().fordblks >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_cpu_backends_keep_freed_memory_for_the_next_batch(tiny_export):
+    from policytag.predict import allocator
+
+    Predictor.load(tiny_export, backend="torch")
+    assert allocator._applied is True
+    kept = {mode: int(subprocess.run([sys.executable, "-c", FREED_BLOCK, mode], capture_output=True, text=True,
+                                     check=True).stdout) for mode in ("default", "keep")}
+    assert kept["default"] < 24 <= kept["keep"]  # MB of freed memory the process holds for reuse
+
+
 def test_predict_cli_tags_files_and_skips_a_bad_one(tiny_export, tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

@@ -31,8 +31,11 @@ def _window_logits(folder: Path, settings: dict, backend: str, device: str):
 
         return OnnxWindowLogits(str(folder / ONNX_FILE))
     from policytag.modeling.classifier import TwoHeadClassifier
+    from policytag.predict.allocator import keep_freed_memory
     from policytag.predict.torch_backend import TorchWindowLogits, quantize_int8
 
+    if device == "cpu":
+        keep_freed_memory()
     model = TwoHeadClassifier.load(folder)[0]
     if backend == "torch-int8":
         model = quantize_int8(model, settings.get("int8", {}).get("outlier_channels"))
