@@ -9,7 +9,12 @@ from typer.testing import CliRunner
 from conftest import DATA
 from policytag.cli import app
 from policytag.evaluation.gold import GoldError, read_gold
-from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals, expected_calibration_error
+from policytag.evaluation.metrics import (
+    axis_metrics,
+    bootstrap_intervals,
+    expected_calibration_error,
+    paired_difference_interval,
+)
 
 runner = CliRunner()
 
@@ -43,6 +48,17 @@ def test_bootstrap_resamples_whole_reports():
     intervals = bootstrap_intervals(groups, gold, pred, resamples=1000, seed=0)
     assert intervals["accuracy"] == [0.5, 1.0]
     assert bootstrap_intervals(groups, gold, pred, seed=0) == intervals  # the seed fixes it
+
+
+def test_paired_difference_scores_both_predictions_on_the_same_reports():
+    # a is right everywhere; b is right in report A and swaps both labels in report B:
+    # macro-F1 b = 0.5 overall; drawing AA gives a difference of 0, AB 0.5, BB 1.
+    groups, gold = ["A", "A", "B", "B"], ["plan", "problem", "plan", "problem"]
+    b = ["plan", "problem", "problem", "plan"]
+    result = paired_difference_interval(groups, gold, gold, b, resamples=1000, seed=0)
+    assert result["difference"] == 0.5
+    assert (result["low"], result["high"]) == (0.0, 1.0)
+    assert 0.7 < result["a_ahead"] < 0.8  # every draw but AA (a quarter)
 
 
 def test_bad_gold_lines_are_reported_by_line_number(tmp_path, schema):
