@@ -121,6 +121,9 @@ def test_evaluate_writes_the_contract_keys_report_and_errors(tiny_run, tmp_path)
     assert set(metrics["calibration"]) >= {"role_ece", "domain_ece"}
     assert len(metrics["breakdown"]["doc_id"]) == 20
     assert metrics["baseline"]["domain"]["macro_f1"] > 0.5  # trained on the run's own training split
+    paired = metrics["baseline"]["domain"]["model_minus_baseline"]
+    assert paired["difference"] == pytest.approx(metrics["domain"]["macro_f1"] - metrics["baseline"]["domain"]["macro_f1"])
+    assert paired["low"] <= paired["difference"] <= paired["high"]
     for name in ("report.md", "errors.md", "confusion_role.png", "confusion_domain.png", "reliability.png",
                  "f1_domain.png", "predictions.jsonl"):
         assert (out / name).is_file(), name

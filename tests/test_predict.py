@@ -60,6 +60,15 @@ def test_export_records_calibration_backends_and_checksums(tiny_export):
     assert auto.backend == fastest
 
 
+def test_onnx_graph_has_fused_int8_attention_in_every_layer(tiny_export):
+    import onnx
+
+    settings = json.loads((tiny_export / "policytag.json").read_text(encoding="utf-8"))
+    assert settings["onnx"]["fused"]["Attention"] == 2  # the tiny BERT's two layers
+    ops = [node.op_type for node in onnx.load(str(tiny_export / "model.int8.onnx")).graph.node]
+    assert ops.count("QAttention") == 2 and ops.count("EmbedLayerNormalization") == 1  # embeddings stay fp32
+
+
 def test_tampered_or_half_written_exports_are_refused(tiny_export, tmp_path):
     tampered = tmp_path / "tampered"
     shutil.copytree(tiny_export, tampered)

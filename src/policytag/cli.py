@@ -254,6 +254,10 @@ def _print_evaluation(metrics: dict, out: Path) -> None:
             line += f", lenient accuracy {m['lenient_accuracy']:.3f}"
         if axis in baseline:
             line += f"; baseline macro-F1 {baseline[axis]['macro_f1']:.3f}"
+            paired = baseline[axis].get("model_minus_baseline")
+            if paired:
+                line += (f", difference {paired['difference']:+.3f} "
+                         f"[{paired['low']:+.3f}, {paired['high']:+.3f}]")
         typer.echo(line)
     typer.echo(f"wrote {out}/metrics.json, report.md, errors.md, pictures")
 

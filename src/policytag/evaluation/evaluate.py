@@ -18,7 +18,13 @@ from tqdm import tqdm
 from policytag.config import CONFIGS
 from policytag.evaluation.baseline import TfidfBaseline
 from policytag.evaluation.gold import read_gold
-from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals, expected_calibration_error, reliability_bins
+from policytag.evaluation.metrics import (
+    axis_metrics,
+    bootstrap_intervals,
+    expected_calibration_error,
+    paired_difference_interval,
+    reliability_bins,
+)
 from policytag.io.jsonl import read_labelled
 from policytag.labels.schema import LabelSchema
 
@@ -56,7 +62,7 @@ def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig
     metrics["breakdown"] = {key: _breakdown(rows, tags, key) for key in ("doc_id", "level", "year")
                             if any(r.get(key) is not None for r in rows)}
     if config.baseline:
-        metrics["baseline"] = _baseline(model, rows, config)
+        metrics["baseline"] = _baseline(model, rows, tags, config)
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -121,20 +127,24 @@ def training_split(model: Path) -> Path | None:
     return None
 
 
-def _baseline(model: Path, rows: list[dict], config: EvalConfig) -> dict:
+def _baseline(model: Path, rows: list[dict], tags: list, config: EvalConfig) -> dict:
+    """The baseline's figures per axis, and the model's macro-F1 minus the baseline's with a
+    paired interval (`model_minus_baseline`: both scored on the same resampled reports)."""
     train = config.baseline_train or training_split(model)
     if train is None or not train.is_file():
         return {"skipped": f"training split not found ({train}); give one with --baseline-train"}
     baseline = TfidfBaseline.fit(read_labelled(train), seed=config.seed)
     result = {"name": "char 1-3-gram TF-IDF + logistic regression", "train": str(train)}
     for axis in AXES:
-        keep = [r for r in rows if r.get(axis)]
-        pred = baseline.predict([r["text"] for r in keep], axis)
-        alt = [r.get("domain_alt") for r in keep] if axis == "domain" else None
-        metrics = axis_metrics([r[axis] for r in keep], pred, alt)
-        metrics["bootstrap_95"] = bootstrap_intervals(
-            [r["doc_id"] for r in keep], [r[axis] for r in keep], pred, config.bootstrap, config.seed
-        )
+        keep = [i for i, r in enumerate(rows) if r.get(axis)]
+        groups, gold = [rows[i]["doc_id"] for i in keep], [rows[i][axis] for i in keep]
+        pred = baseline.predict([rows[i]["text"] for i in keep], axis)
+        alt = [rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
+        metrics = axis_metrics(gold, pred, alt)
+        if keep:
+            metrics["bootstrap_95"] = bootstrap_intervals(groups, gold, pred, config.bootstrap, config.seed)
+            metrics["model_minus_baseline"] = paired_difference_interval(
+                groups, gold, [getattr(tags[i], axis) for i in keep], pred, config.bootstrap, config.seed)
         result[axis] = metrics
     return result
 

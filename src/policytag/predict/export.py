@@ -37,7 +37,7 @@ from policytag.predict.calibration import calibrate
 from policytag.predict.core import softmax
 from policytag.predict.manifest import write_manifest
 from policytag.predict.model_card import model_card
-from policytag.predict.onnx_export import export_onnx, quantize_onnx
+from policytag.predict.onnx_export import build_onnx
 from policytag.predict.predictor import BACKENDS, ONNX_FILE, SETTINGS_FILE, Predictor
 from policytag.predict.standalone import build_standalone
 from policytag.text.normalize import normalize
@@ -64,11 +64,10 @@ def export(run: Path, out: Path, config: ExportConfig = ExportConfig()) -> dict:
 
     model, tokenizer, settings = TwoHeadClassifier.load(best)
     model.save(staging, tokenizer, settings)
+    del model
     settings = json.loads((staging / SETTINGS_FILE).read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as scratch:
-        export_onnx(model, Path(scratch) / "model.onnx")
-        quantize_onnx(Path(scratch) / "model.onnx", staging / ONNX_FILE)
-    del model
+        settings["onnx"] = {"fused": build_onnx(staging, staging / ONNX_FILE, Path(scratch))}
 
     schema = LabelSchema.load(CONFIGS / "taxonomy.yaml")
     dev_rows = read_gold(config.dev or Path(recipe["data"]["dev"]), schema)[0]
