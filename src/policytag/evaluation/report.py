@@ -85,9 +85,9 @@ def _report_markdown(metrics: dict, schema: LabelSchema, n_errors: int) -> str:
     if "skipped" in baseline:
         lines += ["", f"Baseline not run: {baseline['skipped']}."]
     elif baseline:
-        lines += ["", f"Baseline: {baseline['name']}, trained on `{baseline['train']}` (the model's training split). "
-                  "Δ is the model's macro-F1 minus the baseline's, with a paired interval (both scored on the same "
-                  "resampled reports) and the share of resamples in which the model is ahead."]
+        lines += ["", (f"Baseline: {baseline['name']}, trained on `{baseline['train']}` (the model's training split). "
+                       "Δ is the model's macro-F1 minus the baseline's, with a paired interval (both scored on the "
+                       "same resampled reports) and the share of resamples in which the model is ahead.")]
     lines += ["", "![role confusion](confusion_role.png) ![domain confusion](confusion_domain.png)", "",
               "![reliability](reliability.png)", "", "![role F1](f1_role.png) ![domain F1](f1_domain.png)", ""]
     for axis in AXES:
