@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 from policytag.evaluation.baseline import TfidfBaseline
-from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals, paired_difference_interval
+from policytag.evaluation.evaluate import AXES, baseline_comparison, scored
 from policytag.io.jsonl import read_labelled
+
+RESAMPLES = 1000
 
 
 def main() -> None:
@@ -41,32 +43,27 @@ def main() -> None:
     started = time.perf_counter()
     baseline = TfidfBaseline.fit(rows, seed=args.seed)
     report = {"train_rows": len(rows), "fit_seconds": round(time.perf_counter() - started, 1)}
-    texts, groups = [r["text"] for r in dev], [r["doc_id"] for r in dev]
-    tags = model_tags(args.model, texts) if args.model else None
-    for axis in ("role", "domain"):
-        gold = [r[axis] for r in dev]
-        pred = baseline.predict(texts, axis)
-        report[axis] = figures(dev, axis, pred, args.seed)
-        if tags is not None:
-            mine = [t[axis] for t in tags]
-            report[axis]["model"] = figures(dev, axis, mine, args.seed)
-            paired = paired_difference_interval(groups, gold, mine, pred, seed=args.seed)
-            report[axis]["model_minus_baseline"] = {k: round(v, 4) for k, v in paired.items()}
+    model = model_labels(args.model, [r["text"] for r in dev]) if args.model else None
+    compared = baseline_comparison(baseline, dev, model, RESAMPLES, args.seed)
+    for axis in AXES:
+        report[axis] = summary(compared[axis])
+        if model is not None:
+            report[axis]["model"] = summary(scored(dev, model[axis], axis, RESAMPLES, args.seed))
+            report[axis]["model_minus_baseline"] = {k: round(v, 4) for k, v in
+                                                    compared[axis]["model_minus_baseline"].items()}
     print(json.dumps(report, indent=2))
 
 
-def figures(dev: list[dict], axis: str, pred: list[str], seed: int) -> dict:
-    gold = [r[axis] for r in dev]
-    metrics = axis_metrics(gold, pred, [r.get("domain_alt") for r in dev] if axis == "domain" else None)
-    intervals = bootstrap_intervals([r["doc_id"] for r in dev], gold, pred, seed=seed)
-    found = {k: round(metrics[k], 4) for k in ("accuracy", "macro_f1", "lenient_accuracy") if k in metrics}
-    return {**found, "macro_f1_95": [round(x, 4) for x in intervals["macro_f1"]]}
+def summary(figures: dict) -> dict:
+    found = {k: round(figures[k], 4) for k in ("accuracy", "macro_f1", "lenient_accuracy") if k in figures}
+    return {**found, "macro_f1_95": [round(x, 4) for x in figures["bootstrap_95"]["macro_f1"]]}
 
 
-def model_tags(model: Path, texts: list[str]) -> list[dict]:
+def model_labels(model: Path, texts: list[str]) -> dict[str, list[str]]:
     from policytag import Predictor
 
-    return [{"role": t.role, "domain": t.domain} for t in Predictor.open(model).predict(texts)]
+    tags = Predictor.open(model).predict(texts)
+    return {axis: [getattr(t, axis) for t in tags] for axis in AXES}
 
 
 if __name__ == "__main__":
