@@ -73,10 +73,15 @@ def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig
     return metrics
 
 
+def _labelled(rows: list[dict], axis: str) -> list[int]:
+    """Indices of the rows that carry a label on `axis`."""
+    return [i for i, r in enumerate(rows) if r.get(axis)]
+
+
 def scored(rows: list[dict], pred: list, axis: str, resamples: int, seed: int) -> dict:
     """`axis_metrics` of `pred` (one label per row) over the rows labelled on `axis`, with
     intervals from resampling whole reports."""
-    keep = [i for i, r in enumerate(rows) if r.get(axis)]
+    keep = _labelled(rows, axis)
     gold, mine = [rows[i][axis] for i in keep], [pred[i] for i in keep]
     alt = [rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
     result = axis_metrics(gold, mine, alt)
@@ -94,7 +99,7 @@ def baseline_comparison(baseline: TfidfBaseline, rows: list[dict], model: dict[s
     for axis in AXES:
         pred = baseline.predict(texts, axis)
         result[axis] = scored(rows, pred, axis, resamples, seed)
-        keep = [i for i, r in enumerate(rows) if r.get(axis)]
+        keep = _labelled(rows, axis)
         if model is not None and keep:
             result[axis]["model_minus_baseline"] = paired_difference_interval(
                 [rows[i]["doc_id"] for i in keep], [rows[i][axis] for i in keep],
@@ -104,7 +109,7 @@ def baseline_comparison(baseline: TfidfBaseline, rows: list[dict], model: dict[s
 
 def _axis(rows: list[dict], tags: list, axis: str, config: EvalConfig) -> dict:
     result = scored(rows, [getattr(t, axis) for t in tags], axis, config.bootstrap, config.seed)
-    keep = [i for i, r in enumerate(rows) if r.get(axis)]
+    keep = _labelled(rows, axis)
     correct = [getattr(tags[i], axis) == rows[i][axis] for i in keep]
     confidence = [getattr(tags[i], f"{axis}_score") for i in keep]
     result["ece"] = expected_calibration_error(confidence, correct, BINS)

@@ -7,7 +7,7 @@ sample. Paragraphs without a gold label on an axis are left out of that axis.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -44,16 +44,12 @@ def bootstrap_intervals(
     level: float = 0.95,
 ) -> dict[str, list[float]]:
     """95% intervals for accuracy and macro-F1, resampling whole reports (`groups`) with replacement."""
-    rng = np.random.default_rng(seed)
     gold_a, pred_a = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
-    members = [np.asarray(v) for v in _by_group(groups).values()]
     accuracy, macro = [], []
-    for _ in range(resamples):
-        chosen = rng.integers(0, len(members), len(members))
-        index = np.concatenate([members[c] for c in chosen])
+    for index in _report_resamples(groups, resamples, seed):
         g, p = gold_a[index], pred_a[index]
         accuracy.append(float(np.mean(g == p)))
-        macro.append(float(f1_score(list(g), list(p), labels=sorted(set(g)), average="macro", zero_division=0)))
+        macro.append(_macro_f1(g, p))
     tail = (1 - level) / 2 * 100
     return {
         "accuracy": [float(np.percentile(accuracy, tail)), float(np.percentile(accuracy, 100 - tail))],
@@ -73,29 +69,34 @@ def paired_difference_interval(
     """Macro-F1 of `pred_a` minus that of `pred_b` on the same paragraphs: the observed
     difference, its 95% interval from resampling whole reports (`groups`) with both
     predictions scored on each resample, and the share of resamples where `a` is ahead."""
-    rng = np.random.default_rng(seed)
     gold_a = np.asarray(gold, dtype=object)
     preds = (np.asarray(pred_a, dtype=object), np.asarray(pred_b, dtype=object))
-    members = [np.asarray(v) for v in _by_group(groups).values()]
 
     def difference(index: np.ndarray) -> float:
-        g = list(gold_a[index])
-        a, b = (f1_score(g, list(p[index]), labels=sorted(set(g)), average="macro", zero_division=0) for p in preds)
-        return float(a - b)
+        return _macro_f1(gold_a[index], preds[0][index]) - _macro_f1(gold_a[index], preds[1][index])
 
     observed = difference(np.arange(len(gold_a)))
-    samples = [difference(np.concatenate([members[c] for c in rng.integers(0, len(members), len(members))]))
-               for _ in range(resamples)]
+    samples = [difference(index) for index in _report_resamples(groups, resamples, seed)]
     tail = (1 - level) / 2 * 100
     return {"difference": observed, "low": float(np.percentile(samples, tail)),
             "high": float(np.percentile(samples, 100 - tail)), "a_ahead": float(np.mean(np.asarray(samples) > 0))}
 
 
-def _by_group(groups: Sequence[str]) -> dict[str, list[int]]:
+def _report_resamples(groups: Sequence[str], resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """Paragraph indices of `resamples` draws of whole reports (`groups`) with replacement."""
+    rng = np.random.default_rng(seed)
     by_group: dict[str, list[int]] = {}
     for i, g in enumerate(groups):
         by_group.setdefault(g, []).append(i)
-    return by_group
+    members = [np.asarray(v) for v in by_group.values()]
+    for _ in range(resamples):
+        yield np.concatenate([members[c] for c in rng.integers(0, len(members), len(members))])
+
+
+def _macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    """Macro-F1 over the classes present in `gold`."""
+    g = list(gold)
+    return float(f1_score(g, list(pred), labels=sorted(set(g)), average="macro", zero_division=0))
 
 
 def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins: int = 15) -> list[dict]:

@@ -24,7 +24,8 @@ _applied: bool | None = None
 
 
 def keep_freed_memory() -> bool:
-    """Apply `SETTINGS` through glibc's `mallopt`; whether it took (once per process)."""
+    """Apply `SETTINGS` through glibc's `mallopt` (once per process); False where the C library
+    is not glibc. glibc answers 1 even to values it ignores, so the effect itself is tested."""
     global _applied
     if _applied is None:
         _applied = _mallopt(SETTINGS)
