@@ -65,6 +65,13 @@ def test_override_applies_nested_values():
         apply_overrides({}, ["split.seed"])
 
 
+def test_a_float_written_with_an_exponent_is_a_float():
+    config = load_train_config(CONFIGS / "train" / "tiny.yaml", ["optim.lr=3e-3", "optim.head_lr=1E+1"])
+    assert config.optim.lr == 0.003 and config.optim.head_lr == 10.0
+    with pytest.raises(ConfigError, match=r"optim.lr: expected float, got str 'fast'"):
+        load_train_config(CONFIGS / "train" / "tiny.yaml", ["optim.lr=fast"])
+
+
 def test_rules_with_unknown_domain_or_rule_fail(schema):
     with pytest.raises(ValueError, match="lexicon.weather: not a domain"):
         DomainLabeler(DomainRules(lexicon={"weather": ["雨"]}), schema.domain)

@@ -56,8 +56,33 @@ def test_glossary_title_run_on_after_the_last_paragraph_starts_the_glossary():
             "1.多规合一：指在一级政府一级事权下，强化各类规划的衔接。\n2.五网：路网、光网、电网、气网、水网。")
     paragraphs, _ = segment(text)
     assert [p.text for p in paragraphs] == ["让我们团结一心，努力奋斗，向建省三十周年献礼！"]
-    closing, _ = segment(text.replace("让我们", "各位代表，让我们"))  # a closing address is no paragraph either
-    assert closing == []
+    closing, _ = segment(text.replace("让我们", "各位代表，让我们"))  # an address opens the paragraph, no more
+    assert [p.text for p in closing] == ["各位代表，让我们团结一心，努力奋斗，向建省三十周年献礼！"]
+
+
+def test_greeting_alone_is_dropped_but_a_paragraph_opening_with_it_is_kept():
+    text = ("各位代表、各位委员：\n一、2017年工作回顾\n全年地区生产总值增长8%。\n"
+            "各位代表，在充分肯定成绩的同时，我们也清醒地认识到，发展中还存在诸多困难和问题。\n各位代表！")
+    paragraphs, _ = segment(text)
+    assert [p.text[:8] for p in paragraphs] == ["全年地区生产总值", "各位代表，在充分"]
+
+
+def test_a_paragraph_broken_in_mid_sentence_is_joined_again():
+    # as in the sample's 临沂市/2018.md: page breaks became blank lines inside paragraphs
+    text = ("一、2017年工作回顾\n（四）人民群众生活得到新改善。围绕增进民生福祉，集中\n"
+            "力量实施十大领域百项惠民工程，全市财政用于民生支出486亿元。\n"
+            "（五）政府自身建设出现新气象。认真落实全面从严治党各项要求。\n"
+            "全年财政收入增长5%，完成预算\n二、2018年工作安排\n全年地区生产总值增长8%左右，一般公共预算收入增长7%\n2018年主要任务")
+    paragraphs, _ = segment(text)
+    assert [p.text for p in paragraphs] == [
+        "（四）人民群众生活得到新改善。围绕增进民生福祉，集中力量实施十大领域百项惠民工程，全市财政用于民生支出486亿元。",
+        "（五）政府自身建设出现新气象。认真落实全面从严治党各项要求。",
+        "全年财政收入增长5%，完成预算",  # the next line is a numbered heading
+        "全年地区生产总值增长8%左右，一般公共预算收入增长7%",  # the next line reads as a heading
+    ]
+    assert paragraphs[0].line == 2
+    apart, _ = segment(text, rejoin_broken_lines=False)
+    assert len(apart) == 5
 
 
 def test_five_megabyte_line_is_cut_at_sentence_ends():

@@ -8,6 +8,7 @@ Dotted overrides (`prepare.split.seed=7`) are applied before validation.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -124,11 +125,16 @@ def _coerce(tp: Any, value: Any, key: str, source: str) -> Any:
     return _coerce_scalar(tp, value, key, prefix)
 
 
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
 def _coerce_scalar(tp: Any, value: Any, key: str, prefix: str) -> Any:
     if tp is Any:
         return value
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if tp is float and isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
+        return float(value)  # YAML 1.1 reads `3e-3` (no dot) as a string
     if tp is Path and isinstance(value, str):
         return Path(value)
     if tp is bool and not isinstance(value, bool):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 # Characters common in work reports, so that test paragraphs do not collapse into [UNK].
 _CHARS = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经"
@@ -24,9 +21,10 @@ def tiny_backbone():
     initialised from torch's global generator (seed it first for a repeatable model)."""
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    folder = Path(tempfile.mkdtemp(prefix="policytag-tiny-"))
-    (folder / "vocab.txt").write_text("\n".join(tiny_vocab()) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), tokenize_chinese_chars=True)
+    # transformers 5 takes the vocabulary as `vocab` and silently ignores a `vocab_file`
+    tokenizer = BertTokenizerFast(vocab={piece: i for i, piece in enumerate(tiny_vocab())}, tokenize_chinese_chars=True)
+    if tokenizer.vocab_size != len(tiny_vocab()):
+        raise RuntimeError(f"tiny tokenizer: {tokenizer.vocab_size} pieces loaded of {len(tiny_vocab())}")
     config = BertConfig(
         vocab_size=len(tiny_vocab()),
         hidden_size=32,

@@ -3,7 +3,9 @@
 A paragraph is one block of text as it stands in the report (ANNOTATION.md). A
 numbered title at its start belongs to it and becomes the heading of the
 paragraphs that follow. Bare headings, greetings, closing formulas, signatures,
-dates and glossary entries are not paragraphs.
+dates and glossary entries are not paragraphs; a paragraph that opens with an
+address (`各位代表，在肯定成绩的同时…`) is one. A paragraph broken across blank lines
+in mid-sentence, as text converted from PDF pages often is, is joined again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from policytag.text.mojibake import count_mojibake
 from policytag.text.normalize import normalize
 
 
+# What a paragraph (or a line of one) may end with; anything else stops in mid-sentence.
+_SENTENCE_ENDS = tuple("。！？：；…”’」』）)】》!?:;")
+
+
 @dataclass(frozen=True)
 class SegmentConfig:
     """How report text is cut into paragraphs."""
@@ -33,9 +39,10 @@ class SegmentConfig:
     min_chars: int = 10  # shorter non-heading lines are signatures, names, page numbers
     max_heading_chars: int = 40
     max_paragraph_chars: int = 5000  # longer lines are cut at sentence ends
+    rejoin_broken_lines: bool = True  # `…，集中` + `力量实施…` is one paragraph
     non_paragraph: list[str] = field(
         default_factory=lambda: [
-            r"^各位(代表|委员|同志)",
+            r"^各位(代表|委员|同志)[^。？]{0,16}$",  # the greeting alone, not a paragraph opening with it
             r"^(现在，?)?我代表.{0,30}(报告|汇报)",
             r"^(同志们|女士们|先生们)",
             r"^(特此报告|以上报告|谢谢(大家)?)[。！!]?$",
@@ -115,6 +122,8 @@ class Segmenter:
         """All paragraphs of one report, in order and indexed from 0, and warnings."""
         outline = _Outline()
         found: list[tuple[str, tuple[str, ...], int, int]] = []
+        if self.config.rejoin_broken_lines:
+            blocks = self._rejoin(blocks)
         for block in blocks:
             if block.heading:
                 text = normalize(block.text)
@@ -136,6 +145,28 @@ class Segmenter:
             for index, (text, path, line, mojibake) in enumerate(self._cut_long(found))
         ]
         return paragraphs, warnings
+
+    def _rejoin(self, blocks: Iterable[Block]) -> list[Block]:
+        """Join a block of prose that stops in mid-sentence with the block after it,
+        unless that one is a heading, a numbered section or a line that is skipped."""
+        joined: list[Block] = []
+        for block in blocks:
+            previous = joined[-1] if joined else None
+            if previous is not None and self._continues(previous, block):
+                joined[-1] = Block(previous.text + block.text, previous.line)
+            else:
+                joined.append(block)
+        return joined
+
+    def _continues(self, previous: Block, block: Block) -> bool:
+        if previous.heading or block.heading:
+            return False
+        before, after = normalize(previous.text), normalize(block.text)
+        prose = "。" in before or ("，" in before and len(before) > self.config.max_heading_chars
+                                   and not starts_with_heading_marker(before))
+        return (prose and not before.endswith(_SENTENCE_ENDS) and not starts_with_heading_marker(after)
+                and bare_heading(after, self.config.max_heading_chars) is None
+                and not any(p.search(after) for p in self._skip))
 
     def _pieces(self, outline: _Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Paragraphs in one piece of a line, opening the headings met on the way."""
