@@ -164,3 +164,17 @@ def test_cli_help_works_without_a_model():
     for args in (["--help"], ["prepare", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_shipped_hand_labels_match_the_prepared_sample(dataset, schema):
+    # the annotation files are keyed by paragraph text: a change to segmentation must not orphan them
+    stats = json.loads((dataset / "stats.json").read_text(encoding="utf-8"))
+    train = read_jsonl(dataset / "splits" / "train.jsonl")
+    assert stats["hand_annotations"]["applied"] == stats["hand_annotations"]["loaded"] == len(train)
+    heldout = read_jsonl(DATA / "annotations" / "sample-heldout.jsonl")
+    prepared = {r["text"]: r for split in ("validation", "test") for r in read_jsonl(dataset / "splits" / f"{split}.jsonl")}
+    assert sorted(r["text"] for r in heldout) == sorted(prepared)
+    assert not {r["doc_id"] for r in heldout} & {r["doc_id"] for r in train}
+    for row in heldout:
+        assert row["role"] in schema.role and row["domain"] in schema.domain
+        assert row["domain_alt"] is None or (row["domain_alt"] in schema.domain and row["domain_alt"] != row["domain"])
