@@ -127,7 +127,7 @@ class Segmenter:
         for block in blocks:
             if block.heading:
                 text = normalize(block.text)
-                if any(p.search(text) for p in self._skip):
+                if self._skipped(text):
                     continue
                 level = marker_level(text)
                 self._open(outline, Heading(text, level[0] if level else 1))
@@ -166,14 +166,14 @@ class Segmenter:
                                    and not starts_with_heading_marker(before))
         return (prose and not before.endswith(_SENTENCE_ENDS) and not starts_with_heading_marker(after)
                 and bare_heading(after, self.config.max_heading_chars) is None
-                and not any(p.search(after) for p in self._skip))
+                and not self._skipped(after))
 
     def _pieces(self, outline: _Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Paragraphs in one piece of a line, opening the headings met on the way."""
         text = normalize(spaced)
         if not text:
             return
-        if any(p.search(text) for p in self._skip):  # `各位代表，…献礼！主要名词解释：` still opens the glossary
+        if self._skipped(text):  # `各位代表，…献礼！主要名词解释：` still opens the glossary
             glossary = self._trailing_glossary(text)[1]
             if glossary is not None:
                 self._open(outline, glossary)
@@ -213,6 +213,10 @@ class Segmenter:
         if not self._is_glossary(tail):
             return text, None
         return text[: end + 1], Heading(tail, 1)
+
+    def _skipped(self, text: str) -> bool:
+        """A greeting, a formula, a signature or a date: no paragraph."""
+        return any(p.search(text) for p in self._skip)
 
     def _is_glossary(self, title: str) -> bool:
         return any(p.search(title) for p in self._glossary)
