@@ -108,13 +108,15 @@ def baseline_comparison(baseline: TfidfBaseline, rows: list[dict], model: dict[s
 
 
 def _axis(rows: list[dict], tags: list, axis: str, config: EvalConfig) -> dict:
-    result = scored(rows, [getattr(t, axis) for t in tags], axis, config.bootstrap, config.seed)
+    pred = [getattr(t, axis) for t in tags]
+    result = scored(rows, pred, axis, config.bootstrap, config.seed)
     keep = _labelled(rows, axis)
-    correct = [getattr(tags[i], axis) == rows[i][axis] for i in keep]
+    gold, mine = [rows[i][axis] for i in keep], [pred[i] for i in keep]
+    correct = [g == p for g, p in zip(gold, mine)]
     confidence = [getattr(tags[i], f"{axis}_score") for i in keep]
     result["ece"] = expected_calibration_error(confidence, correct, BINS)
     result["reliability"] = reliability_bins(confidence, correct, BINS)
-    result["confusion"] = _confusion([rows[i][axis] for i in keep], [getattr(tags[i], axis) for i in keep])
+    result["confusion"] = _confusion(gold, mine)
     return result
 
 
