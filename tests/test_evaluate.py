@@ -146,7 +146,7 @@ def test_evaluate_cli_skips_bad_lines_or_stops_with_strict(tiny_run, tmp_path):
 
 
 def test_compare_shows_recipe_differences_and_marks_the_best(tmp_path):
-    from policytag.evaluation.compare import compare_table, load_entry
+    from policytag.training.compare import compare_table, load_entry
 
     folders = []
     for name, lr, role_f1, domain_f1 in (("a", 1e-4, 0.9, 0.7), ("b", 3e-5, 0.8, 0.75)):

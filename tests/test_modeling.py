@@ -8,7 +8,8 @@ import torch
 from conftest import DATA
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.tiny import tiny_backbone
-from policytag.modeling.windows import WindowConfig, WindowEncoder
+from policytag.modeling.windows import WindowEncoder
+from policytag.runtime.windows import WindowConfig
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_capped_windows_and_empty_text():
 def test_classifier_saves_and_loads_with_its_labels(tmp_path):
     encoder_model, tokenizer = tiny_backbone()
     model = TwoHeadClassifier(encoder_model, ["achievement", "problem", "plan"], ["general", "economy"]).eval()
-    model.save(tmp_path / "m", tokenizer, {"prefix": "", "windows": {}})
+    model.save(tmp_path / "m", tokenizer, model.settings(tokenizer, "", WindowConfig(), {}, {}))
     loaded, loaded_tokenizer, settings = TwoHeadClassifier.load(tmp_path / "m")
     assert loaded.role_labels == ["achievement", "problem", "plan"]
     assert json.loads((tmp_path / "m" / "config.json").read_text())["policytag_labels"]["domain"] == ["general", "economy"]

@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SEED_SAMPLE
-from policytag.text.mojibake import count_mojibake
-from policytag.text.normalize import normalize, strip_pinyin, to_simplified
+from policytag.runtime.mojibake import count_mojibake
+from policytag.runtime.normalize import normalize, strip_pinyin, to_simplified
 
 PINYIN = re.compile(r"[(（][a-zü\u00e0-\u01dc]+[)）]")
 

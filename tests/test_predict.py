@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from conftest import DATA, SEED_SAMPLE
 from policytag import Predictor
 from policytag.cli import app
-from policytag.predict.calibration import choose_thresholds, fit_temperature
-from policytag.predict.core import softmax
-from policytag.predict.manifest import BrokenExport
+from policytag.export.calibration import choose_thresholds, fit_temperature
+from policytag.runtime.tagging import softmax
+from policytag.runtime.manifest import BrokenExport
 
 runner = CliRunner()
 TEXTS = [
@@ -29,13 +29,14 @@ TEXTS = [
 
 def test_export_loads_and_predicts_like_the_in_memory_model(tiny_run, tiny_export):
     from policytag.modeling.classifier import TwoHeadClassifier
-    from policytag.modeling.windows import WindowConfig, WindowEncoder
-    from policytag.text.normalize import normalize
+    from policytag.modeling.windows import WindowEncoder
+    from policytag.runtime.windows import WindowConfig
+    from policytag.runtime.normalize import normalize
 
     predictor = Predictor.load(tiny_export, backend="torch")
     tags = predictor.predict(TEXTS)
     model, tokenizer, settings = TwoHeadClassifier.load(tiny_run / "best")
-    encoder = WindowEncoder(tokenizer, settings["prefix"], WindowConfig(**settings["windows"]))
+    encoder = WindowEncoder(tokenizer, settings.prefix, WindowConfig(**vars(settings.windows)))
     with torch.no_grad():
         role_logits, domain_logits = model(**encoder.collate(encoder.encode([normalize(t) for t in TEXTS])))
     calibration = predictor.calibration
@@ -90,7 +91,7 @@ def test_tampered_or_half_written_exports_are_refused(tiny_export, tmp_path):
 
 
 def test_an_interrupted_export_leaves_no_folder_that_looks_complete(tiny_run, tmp_path, monkeypatch):
-    from policytag.predict import export as export_module
+    from policytag.export import build as export_module
 
     def interrupted(folder, meta):
         raise KeyboardInterrupt
@@ -100,7 +101,7 @@ def test_an_interrupted_export_leaves_no_folder_that_looks_complete(tiny_run, tm
     with pytest.raises(KeyboardInterrupt):
         export_module.export(tiny_run, out, export_module.ExportConfig(parity_paragraphs=10))
     assert not out.exists()
-    assert not (tmp_path / ".export.partial" / "manifest.json").exists()
+    assert not list(tmp_path.glob(".export.partial*"))  # the staging folder is removed too
 
 
 def test_empty_and_whitespace_texts_get_a_clear_result(tiny_export):

@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from conftest import REPORT_TEXT, make_docx, make_pdf
-from policytag.io.encoding import UnreadableFile, decode_bytes
+from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.io.readers import read_report
 from policytag.io.sources import iter_source_files
 

@@ -1,5 +1,5 @@
-from policytag.io.blocks import Block
-from policytag.text.segment import SegmentConfig, Segmenter
+from policytag.runtime.blocks import Block
+from policytag.runtime.segment import SegmentConfig, Segmenter
 
 from conftest import REPORT_TEXT, SEED_SAMPLE
 

@@ -173,7 +173,7 @@ def test_speed_features_leave_the_results_unchanged(dataset, tmp_path):
 
 def _dev_nll(run) -> dict[str, float]:
     from policytag import Predictor
-    from policytag.text.normalize import normalize
+    from policytag.runtime.normalize import normalize
 
     rows = [json.loads(line) for line in (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
     tagger = Predictor.from_run(run).tagger
@@ -189,7 +189,8 @@ def _dev_nll(run) -> dict[str, float]:
 def test_frozen_layer_cache_feeds_the_upper_layers_what_the_full_model_computes(dataset):
     from policytag.modeling.backbone import BackboneConfig, load_backbone
     from policytag.modeling.classifier import TwoHeadClassifier
-    from policytag.modeling.windows import WindowConfig, WindowEncoder
+    from policytag.modeling.windows import WindowEncoder
+    from policytag.runtime.windows import WindowConfig
     from policytag.training.data import encode_rows
     from policytag.training.frozen import FrozenStates
     from policytag.training.step import make_batch

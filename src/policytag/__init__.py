@@ -1,8 +1,8 @@
 """policytag: tag paragraphs of Chinese work reports by role and policy domain."""
 
-__version__ = "0.1.0"
+from policytag.version import __version__
 
-__all__ = ["Predictor"]
+__all__ = ["Predictor", "__version__"]
 
 
 def __getattr__(name: str):

@@ -41,6 +41,9 @@ def prepare(
     overrides: Annotated[
         Optional[list[str]], typer.Option("--set", help="Override a recipe key: --set split.seed=7")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace OUT even when it holds something else (never a training run).")
+    ] = False,
 ) -> None:
     """Read raw reports, segment them into paragraphs, label and split them by report."""
     from policytag.data.prepare import load_prepare_config, prepare as run_prepare
@@ -49,7 +52,7 @@ def prepare(
         config = load_prepare_config(recipe, overrides or [])
         if annotations:
             config = dataclasses.replace(config, annotations=[*config.annotations, *annotations])
-        stats = run_prepare(inputs, out, config, gold=gold)
+        stats = run_prepare(inputs, out, config, gold=gold, overwrite=overwrite)
     except (ConfigError, FileNotFoundError, ValueError) as err:  # ValueError: a broken gold line
         _fail(str(err))
     _print_prepare_summary(stats, out)
@@ -74,17 +77,13 @@ def train(
     import os
     import sys
 
-    import yaml
-
-    from policytag.config import from_dict
-    from policytag.training.config import TrainConfig, load_train_config
+    from policytag.training.config import load_run_config, load_train_config
     from policytag.training.loop import train as run_training
     from policytag.training.run import new_run_dir
 
     try:
         if resume is not None:  # the run's own resolved recipe, so nothing can drift
-            saved = yaml.safe_load((resume / "config.yaml").read_text(encoding="utf-8"))
-            config = from_dict(TrainConfig, saved, source=str(resume / "config.yaml"))
+            config = load_run_config(resume)
             run = resume
         else:
             path = _recipe_path(recipe, "train")
@@ -118,7 +117,7 @@ def evaluate(
 ) -> None:
     """Evaluate a model on held-out labelled paragraphs: metrics, intervals, pictures, mistakes."""
     from policytag.evaluation.evaluate import EvalConfig, evaluate as run_evaluate
-    from policytag.predict.manifest import BrokenExport
+    from policytag.runtime.manifest import BrokenExport
 
     try:
         metrics = run_evaluate(model, data, out, EvalConfig(strict=strict, baseline=baseline,
@@ -131,33 +130,36 @@ def evaluate(
 @app.command()
 def export(
     run: Annotated[Path, typer.Argument(help="A finished training run folder.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Export folder (replaced when it exists).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Export folder (an earlier export there is replaced).")],
     dev: Annotated[Optional[Path], typer.Option(help="Gold for calibration (default: the run's dev set).")] = None,
     parity_data: Annotated[
         Optional[Path], typer.Option(help="Corpus paragraphs JSONL for the parity check (default: the run's dataset).")
     ] = None,
     parity_paragraphs: Annotated[int, typer.Option(help="Corpus paragraphs in the parity check.")] = 2000,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace OUT even when it holds something else (never a training run).")
+    ] = False,
 ) -> None:
     """Export a run's best model as a self-contained, calibrated predictor folder (torch, int8, ONNX)."""
-    from policytag.predict.export import ExportConfig, export as run_export
+    from policytag.export.build import ExportConfig, export as run_export
 
     try:
         settings = run_export(run, out, ExportConfig(dev=dev, parity_data=parity_data,
-                                                     parity_paragraphs=parity_paragraphs))
+                                                     parity_paragraphs=parity_paragraphs), overwrite=overwrite)
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
     _print_export(settings, out)
 
 
-def _print_export(settings: dict, out: Path) -> None:
-    c = settings["calibration"]
-    typer.echo(f"calibration: temperature role {c['role_temperature']}, domain {c['domain_temperature']}; "
-               f"uncertain below role {c['role_threshold']:.3f} / domain {c['domain_threshold']:.3f} "
-               f"({c['dev_flagged_share']:.1%} of dev flagged)")
-    for name, b in settings["backends"].items():
+def _print_export(settings, out: Path) -> None:
+    c = settings.calibration
+    typer.echo(f"calibration: temperature role {c.role_temperature}, domain {c.domain_temperature}; "
+               f"uncertain below role {c.role_threshold:.3f} / domain {c.domain_threshold:.3f} "
+               f"({c.dev_flagged_share:.1%} of dev flagged)")
+    for name, b in settings.backends.items():
         typer.echo(f"  {name}: {b['paragraphs_per_s']} paragraphs/s, agreement with fp32 role "
                    f"{b['role_agreement_parity']:.1%} domain {b['domain_agreement_parity']:.1%} "
-                   f"on {settings['parity_paragraphs']} paragraphs; dev macro-F1 role {b['dev_role_macro_f1']:.3f} "
+                   f"on {settings.parity_paragraphs} paragraphs; dev macro-F1 role {b['dev_role_macro_f1']:.3f} "
                    f"domain {b['dev_domain_macro_f1']:.3f}")
     typer.echo(f"exported to {out}")
 
@@ -170,7 +172,7 @@ def predict(
     backend: Annotated[str, typer.Option(help="auto, torch, torch-int8 or onnx-int8.")] = "auto",
 ) -> None:
     """Tag every paragraph of new reports with role and domain."""
-    from policytag.predict.manifest import BrokenExport
+    from policytag.runtime.manifest import BrokenExport
     from policytag.predict.predictor import Predictor
     from policytag.predict.writing import write_tags
 
@@ -209,12 +211,16 @@ def run_job(
     overrides: Annotated[
         Optional[list[str]], typer.Option("--set", help="Override a training recipe key: --set optim.max_steps=50")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace sub-folders of OUT that hold something else (never a training run).")
+    ] = False,
 ) -> None:
     """The main job, offline: prepare the shipped sample, train, export, evaluate on the dev gold."""
     from policytag.main_job import run_main_job
 
     try:
-        metrics = run_main_job(_recipe_path(recipe, "train"), out, overrides or [], parity_paragraphs, typer.echo)
+        metrics = run_main_job(_recipe_path(recipe, "train"), out, overrides or [], parity_paragraphs, typer.echo,
+                               overwrite)
     except (ConfigError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     typer.echo(f"dev gold, exported predictor (backend {metrics['backend']}):")
@@ -229,11 +235,11 @@ def compare(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the table to this Markdown file.")] = None,
 ) -> None:
     """One table of runs: the recipe keys that differ and the headline metrics, best in bold."""
-    from policytag.evaluation.compare import compare_table, load_entry
+    from policytag.training.compare import compare_table, load_entry
 
     try:
         table = compare_table([load_entry(folder) for folder in folders])
-    except FileNotFoundError as err:
+    except (FileNotFoundError, ValueError) as err:  # ValueError: a recipe that does not load
         _fail(str(err))
     typer.echo(table)
     if out is not None:

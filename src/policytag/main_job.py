@@ -6,55 +6,76 @@
     DIR/eval/     its evaluation on the dev gold (metrics.json, report.md, pictures)
 
 The exported predictor is what gets evaluated: the figures are those of the thing
-that ships, calibration and fastest backend included.
+that ships, calibration and fastest backend included. The shipped sample, dev gold
+and recipes are package data, so the job runs from any directory. Run again into the
+same folder, it replaces its dataset, export and evaluation, and keeps the earlier
+run beside the new one (`run.<its start time>`): a run is never removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from policytag.config import CONFIGS
+from policytag.config import CONFIGS, SAMPLE
+from policytag.io.outputs import claim, set_aside
 
-ROOT = CONFIGS.parent  # the repository: shipped sample, gold and vocabulary live under data/
 
-
-def _repo_path(value: str) -> str:
-    """A recipe's relative path, resolved against the repository when it is not found from here."""
-    path = Path(value)
-    return str(ROOT / path) if not path.is_absolute() and not path.exists() and (ROOT / path).exists() else value
+def sample_path(value: Path | None) -> Path | None:
+    """A recipe's `data/…` path: as given when it exists from here, else the shipped sample's copy."""
+    if value is None or value.is_absolute() or value.exists() or value.parts[:1] != ("data",):
+        return value
+    shipped = SAMPLE.joinpath(*value.parts[1:])
+    return shipped if shipped.exists() else value
 
 
 def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraphs: int = 300,
-                 echo: Callable[[str], None] = print) -> dict:
+                 echo: Callable[[str], None] = print, overwrite: bool = False) -> dict:
     """Run every step into `out`; returns the dev-gold metrics of the exported predictor."""
     from policytag.data.prepare import load_prepare_config, prepare
     from policytag.evaluation.evaluate import evaluate
-    from policytag.predict.export import ExportConfig, export
-    from policytag.training.config import load_train_config, read_recipe
+    from policytag.export.build import ExportConfig, export, is_export
+    from policytag.predict.run_folder import is_run, load_run_record
+    from policytag.training.config import load_train_config
     from policytag.training.loop import train
 
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     data, run, exported, evaluation = out / "data", out / "run", out / "export", out / "eval"
+    config = load_train_config(recipe, overrides)
+    config = dataclasses.replace(config, data=dataclasses.replace(
+        config.data, dataset=data, dev=sample_path(config.data.dev), vocabulary=sample_path(config.data.vocabulary)))
+    if config.data.dev is None or not config.data.dev.is_file():
+        raise FileNotFoundError(f"{config.data.dev}: no dev gold; give one with --set data.dev=FILE")
+    # every target is checked before anything is written
+    claim(exported, "an export", is_export, overwrite)
+    claim(evaluation, "an evaluation", lambda f: (f / "metrics.json").is_file(), overwrite)
+    if run.exists() and not is_run(run):
+        claim(run, "a training run", is_run, overwrite)  # empty passes; anything else needs --overwrite
+    out.mkdir(parents=True, exist_ok=True)
 
-    echo(f"[1/4] prepare: {ROOT / 'data' / 'raw'} → {data}")
-    stats = prepare([ROOT / "data" / "raw"], data, load_prepare_config(CONFIGS / "data" / "default.yaml"))
+    prepare_recipe = CONFIGS / "data" / "default.yaml"
+    annotations = [SAMPLE / "annotations" / "sample-domain.jsonl"]
+    echo(f"[1/4] prepare: {SAMPLE / 'raw'} → {data}")
+    stats = prepare([SAMPLE / "raw"], data, load_prepare_config(prepare_recipe, [f"annotations={json.dumps([str(a) for a in annotations])}"]),
+                    overwrite=overwrite)
     echo(f"      {stats['paragraphs']:,} paragraphs from {stats['reports']} reports")
 
-    paths = read_recipe(recipe)["data"]
-    located = [f"data.dataset={data}", f"data.dev={_repo_path(str(paths.get('dev') or 'data/gold/dev.jsonl'))}"]
-    if paths.get("vocabulary"):
-        located.append(f"data.vocabulary={_repo_path(str(paths['vocabulary']))}")
-    config = load_train_config(recipe, [*located, *overrides])
+    if is_run(run):
+        kept = set_aside(run, load_run_record(run).created)
+        echo(f"      the earlier run is kept as {kept}")
+    elif run.exists():
+        shutil.rmtree(run)  # empty, or --overwrite of a folder that holds no run
     echo(f"[2/4] train: recipe {recipe} → {run}")
-    run.mkdir(parents=True, exist_ok=True)
+    run.mkdir(parents=True)
     train(config, run, sys.argv)
 
     echo(f"[3/4] export: → {exported}")
-    export(run, exported, ExportConfig(dev=config.data.dev, parity_paragraphs=parity_paragraphs))
+    export(run, exported, ExportConfig(dev=config.data.dev, parity_paragraphs=parity_paragraphs), overwrite=overwrite)
 
     echo(f"[4/4] evaluate the export on the dev gold: → {evaluation}")
     metrics = evaluate(exported, config.data.dev, evaluation)

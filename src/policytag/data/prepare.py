@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import shutil
 from collections import Counter
 import time
 from collections.abc import Iterator
@@ -20,18 +21,19 @@ from tqdm import tqdm
 from policytag.config import apply_overrides, from_dict, read_yaml
 from policytag.data.metadata import report_ids, report_meta
 from policytag.data.splits import SplitConfig, assign_splits
-from policytag.data.writer import write_dataset
-from policytag.io.encoding import UnreadableFile
+from policytag.data.writer import TAXONOMY, is_dataset, write_dataset
+from policytag.runtime.encoding import UnreadableFile
 from policytag.io.jsonl import read_labelled
+from policytag.io.outputs import claim, staged
 from policytag.io.readers import read_report
 from policytag.io.sources import SourceFile, iter_source_files
 from policytag.labels.annotations import load_annotations
 from policytag.labels.report import ScoredParagraph, render_table, rule_report
 from policytag.labels.schema import LabelSchema
 from policytag.labels.silver import SilverLabeler
-from policytag.text.mojibake import count_mojibake
-from policytag.text.normalize import normalize
-from policytag.text.segment import Segmenter, SegmentConfig
+from policytag.runtime.mojibake import count_mojibake
+from policytag.runtime.normalize import normalize
+from policytag.runtime.segment import Segmenter, SegmentConfig
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,12 @@ def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResul
         yield from pool.imap(_process, sources, chunksize=8)
 
 
-def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None) -> dict:
-    """Run the whole step; returns the statistics written to `out/stats.json`."""
+def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None,
+            overwrite: bool = False) -> dict:
+    """Run the whole step; returns the statistics written to `out/stats.json`. `out` may be
+    missing, empty or an earlier dataset (replaced whole, atomically); anything else is
+    refused unless `overwrite`."""
+    claim(out, "a dataset", is_dataset, overwrite)
     started = time.perf_counter()
     schema = LabelSchema.load(config.rules.taxonomy)
     reports: list[_ReportResult] = []
@@ -188,12 +194,14 @@ def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | N
     gold_path = gold or config.gold
     report = _score_rules(paragraphs, gold_path) if gold_path else None
     stats = _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started)
-    write_dataset(out, paragraphs, stats, schema)
     if report is not None:
-        (out / "rule_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-        (out / "rule_report.md").write_text(render_table(report), encoding="utf-8")
         stats["rule_report"] = {axis: report[axis]["combined"] for axis in ("role", "domain")}
-        (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False, indent=2), encoding="utf-8")
+    with staged(out) as staging:
+        write_dataset(staging, paragraphs, stats, schema)
+        shutil.copyfile(config.rules.taxonomy, staging / TAXONOMY)  # the taxonomy travels with the data
+        if report is not None:
+            (staging / "rule_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            (staging / "rule_report.md").write_text(render_table(report), encoding="utf-8")
     return stats
 
 

@@ -5,7 +5,8 @@ Layout of the output folder:
 - `splits/<split>.jsonl`: labelled paragraphs of each split in the gold form (contract 3),
   so any split can be handed to `policytag evaluate`;
 - `dataset/`: the same splits as a `datasets.DatasetDict` (`load_from_disk`);
-- `stats.json`: counts per split and label, coverage, files skipped and why.
+- `stats.json`: counts per split and label, coverage, files skipped and why;
+- `taxonomy.yaml`: the label schema it was labelled with (training reads it from here).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from policytag.labels.schema import LabelSchema
 
 PARAGRAPH_KEYS = ("id", "doc_id", "index", "section", "section_path", "text", "role", "domain", "level", "region", "year")
+TAXONOMY = "taxonomy.yaml"
 LABELLED_KEYS = ("id", "doc_id", "text", "role", "domain", "domain_alt", "section", "level", "region", "year")
 
 
@@ -28,6 +30,11 @@ def write_jsonl(path: Path, rows) -> int:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+def is_dataset(folder: Path) -> bool:
+    """True for a folder `prepare` wrote."""
+    return (folder / "paragraphs.jsonl").is_file() and (folder / "stats.json").is_file()
 
 
 def write_dataset(out: Path, paragraphs: list[dict], stats: dict, schema: LabelSchema) -> None:

@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from policytag.text.normalize import normalize
+from policytag.runtime.normalize import normalize
 
 
 @dataclass

@@ -12,10 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from tqdm import tqdm
 
-from policytag.config import CONFIGS
 from policytag.evaluation.baseline import TfidfBaseline
 from policytag.evaluation.gold import read_gold
 from policytag.evaluation.metrics import (
@@ -27,6 +25,9 @@ from policytag.evaluation.metrics import (
 )
 from policytag.io.jsonl import read_labelled
 from policytag.labels.schema import LabelSchema
+from policytag.predict.predictor import Predictor
+from policytag.predict.run_folder import is_run, load_run_record
+from policytag.runtime.settings import SETTINGS_FILE, load_settings
 
 AXES = ("role", "domain")
 BINS = 15
@@ -37,18 +38,16 @@ class EvalConfig:
     strict: bool = False  # stop at the first bad gold line instead of skipping it
     bootstrap: int = 1000  # report-level resamples for the 95% intervals
     seed: int = 0
-    baseline: bool = True  # train the TF-IDF baseline on the model's training split
+    baseline: bool = True  # fit the TF-IDF baseline on the model's training rows
     baseline_train: Path | None = None  # another training split for the baseline
     batch: int = 256  # paragraphs per progress step
 
 
 def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig()) -> dict:
     """Evaluate `model` (export or run folder) on `data`; returns the metrics written to metrics.json."""
-    from policytag.predict.predictor import Predictor
-
-    schema = LabelSchema.load(CONFIGS / "taxonomy.yaml")
-    rows, problems = read_gold(data, schema, config.strict)
     predictor = Predictor.open(model)
+    schema = LabelSchema.of_model(predictor.settings)  # the taxonomy travels with the model
+    rows, problems = read_gold(data, schema, config.strict)
     texts = [r["text"] for r in rows]
     tags = []
     for start in tqdm(range(0, len(texts), config.batch), desc="evaluate", unit="batch", leave=False):
@@ -143,16 +142,16 @@ def _breakdown(rows: list[dict], tags: list, key: str) -> dict[str, dict]:
 
 
 def training_split(model: Path) -> Path | None:
-    """The training split a run or an export was trained on, where it says so."""
-    for settings in (model / "policytag.json", model / "best" / "policytag.json"):
-        if settings.is_file():
-            train = json.loads(settings.read_text(encoding="utf-8")).get("training", {}).get("train")
-            if train:
-                return Path(train)
-    config = model / "config.yaml"
-    if config.is_file():
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))["data"]
-        return Path(data["dataset"]) / "splits" / f"{data['train_split']}.jsonl"
+    """The rows the baseline is fitted on: those an export carries, or a run's training split
+    (recorded with an absolute path, so both are found from any working directory)."""
+    if is_run(model):
+        return Path(load_run_record(model).train)
+    if (model / SETTINGS_FILE).is_file():
+        training = load_settings(model).training
+        if training is not None and training.baseline_rows:
+            return model / training.baseline_rows
+        if training is not None and training.train:
+            return Path(training.train)
     return None
 
 

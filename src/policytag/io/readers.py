@@ -2,6 +2,8 @@
 
 A reader keeps what the format itself says about structure (Markdown `#` and
 bold headings, Word heading styles) and leaves everything else to the segmenter.
+Plain text and Markdown are read by `policytag.runtime.reading`, the reader the
+standalone predictor runs too.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from pathlib import PurePosixPath
 
 import yaml
 
-from policytag.io.blocks import Block, text_blocks
-from policytag.io.encoding import UnreadableFile, decode_bytes
+from policytag.runtime.blocks import Block, text_blocks
+from policytag.runtime.encoding import UnreadableFile, decode_bytes
+from policytag.runtime.headings import starts_with_heading_marker
+from policytag.runtime.reading import read_text_report
+from policytag.runtime.segment import SENTENCE_ENDS
 
 
 @dataclass
@@ -48,41 +53,11 @@ def read_report(source: str, rel: PurePosixPath, data: bytes) -> RawReport:
     return report
 
 
-def _read_txt(report: RawReport, data: bytes) -> None:
-    text, report.encoding = decode_bytes(data)
-    report.blocks = text_blocks(text)
-
-
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_MD_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*$")
-_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)  # editors' notes, never report text
-_MD_INLINE = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|!?\[([^\]]*)\]\([^)]*\)")
-
-
-def _read_md(report: RawReport, data: bytes) -> None:
-    text, report.encoding = decode_bytes(data)
-    match = _FRONT_MATTER.match(text)
-    offset = 0
-    if match:
-        report.title = _front_matter_title(match.group(1))
-        offset = text.count("\n", 0, match.end())
-        text = text[match.end():]
-    text = _MD_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # keeps line numbers
-    blocks = []
-    for block in text_blocks(text):
-        heading = _MD_HEADING.match(block.text) or _MD_BOLD_LINE.match(block.text)
-        body = heading.group(heading.re.groups) if heading else block.text
-        body = _MD_INLINE.sub(lambda m: m.group(1) or "", body).strip()
-        if heading and heading.re is _MD_BOLD_LINE and not _looks_like_heading(body):
-            heading = None  # some reports set whole paragraphs in bold
-        if body and not re.fullmatch(r"[-*_=\s|:]+", body):  # rules and table borders
-            blocks.append(Block(body, block.line + offset, heading=bool(heading)))
-    report.blocks = blocks
-
-
-def _looks_like_heading(text: str) -> bool:
-    return len(text) <= 60 and not re.search(r"[。；！？]", text)
+def _read_plain_text(report: RawReport, data: bytes) -> None:
+    text = read_text_report(report.rel.suffix, data)
+    report.blocks, report.encoding = text.blocks, text.encoding
+    if text.front_matter is not None:
+        report.title = _front_matter_title(text.front_matter)
 
 
 def _front_matter_title(raw: str) -> str | None:
@@ -115,9 +90,6 @@ def _is_heading_style(name: str) -> bool:
     return name.lower().startswith(("heading", "title")) or name.startswith("标题")
 
 
-_SENTENCE_END = tuple("。！？：；!?:;")
-
-
 def _read_pdf(report: RawReport, data: bytes) -> None:
     import pypdf
 
@@ -136,14 +108,12 @@ def _read_pdf(report: RawReport, data: bytes) -> None:
 def _join_wrappedtext_blocks(blocks: list[Block]) -> list[Block]:
     """Rejoin PDF lines that wrap inside a paragraph: a line that does not end a
     sentence continues on the next, unless the next one starts with a heading number."""
-    from policytag.text.headings import starts_with_heading_marker
-
     joined: list[Block] = []
     for block in blocks:
         previous = joined[-1] if joined else None
         if (
             previous is not None
-            and not previous.text.endswith(_SENTENCE_END)
+            and not previous.text.endswith(SENTENCE_ENDS)
             and not starts_with_heading_marker(block.text)
             and len(previous.text) > 20
         ):
@@ -172,9 +142,9 @@ def _read_jsonl(report: RawReport, data: bytes) -> None:
 
 
 _READERS: dict[str, Callable[[RawReport, bytes], None]] = {
-    ".txt": _read_txt,
-    ".md": _read_md,
-    ".markdown": _read_md,
+    ".txt": _read_plain_text,
+    ".md": _read_plain_text,
+    ".markdown": _read_plain_text,
     ".docx": _read_docx,
     ".pdf": _read_pdf,
     ".jsonl": _read_jsonl,

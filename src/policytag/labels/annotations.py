@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policytag.labels.schema import AXES, LabelSchema
-from policytag.text.normalize import normalize
+from policytag.runtime.normalize import normalize
 
 
 @dataclass

@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from policytag.checks import check_choices
-from policytag.text.segment import Paragraph
+from policytag.runtime.checks import check_choices
+from policytag.runtime.segment import Paragraph
 
 DOMAIN_RULES = ("lexicon", "heading", "general")
 

@@ -20,8 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from policytag.checks import check_choices, check_patterns
-from policytag.text.segment import Paragraph
+from policytag.runtime.checks import check_choices, check_patterns
+from policytag.runtime.segment import Paragraph
 
 ROLE_RULES = (
     "problem_opener",

@@ -42,3 +42,8 @@ class LabelSchema:
         if label is None or label in self.labels(axis):
             return label
         raise ValueError(f"{where}: unknown {axis} label {label!r}; expected one of {', '.join(self.labels(axis))}")
+
+    @classmethod
+    def of_model(cls, settings) -> LabelSchema:
+        """The schema a saved model decodes to: its label maps and names (`ExportSettings`)."""
+        return cls(tuple(settings.labels.role), tuple(settings.labels.domain), dict(settings.label_names))

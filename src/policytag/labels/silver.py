@@ -10,7 +10,7 @@ from policytag.config import from_dict, read_yaml
 from policytag.labels.domain import DomainLabeler, DomainRules
 from policytag.labels.role import RoleLabeler, RoleRules
 from policytag.labels.schema import LabelSchema
-from policytag.text.segment import Paragraph
+from policytag.runtime.segment import Paragraph
 
 
 @dataclass(frozen=True)

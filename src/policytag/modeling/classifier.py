@@ -7,16 +7,16 @@ paragraph are averaged, so a paragraph of any length gets one vector for both he
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from policytag.modeling.windows import special_ids
+from policytag.runtime.manifest import write_manifest
+from policytag.runtime.settings import ExportSettings, LabelMaps, load_settings
+from policytag.runtime.windows import WindowConfig, special_ids
 
 HEADS_FILE = "heads.safetensors"
-SETTINGS_FILE = "policytag.json"
 
 
 class TwoHeadClassifier(nn.Module):
@@ -76,8 +76,14 @@ class TwoHeadClassifier(nn.Module):
         pooled = self.dropout(self.embed(input_ids, attention_mask, paragraph_of, lower, from_layer))
         return self.role_head(pooled), self.domain_head(pooled)
 
-    def save(self, folder: Path, tokenizer, settings: dict) -> None:
-        """Write encoder, heads, tokenizer and settings (labels, windowing, prefix) to `folder`."""
+    def settings(self, tokenizer, prefix: str, windows: WindowConfig, backbone: dict,
+                 label_names: dict[str, str]) -> ExportSettings:
+        """What a saved model needs to read text the way training did and to decode its heads."""
+        return ExportSettings(labels=LabelMaps(self.role_labels, self.domain_labels), special_ids=special_ids(tokenizer),
+                              windows=windows, prefix=prefix, backbone=backbone, label_names=label_names)
+
+    def save(self, folder: Path, tokenizer, settings: ExportSettings) -> None:
+        """Write encoder, heads, tokenizer, settings and a manifest of them to `folder`."""
         from safetensors.torch import save_file
 
         folder.mkdir(parents=True, exist_ok=True)
@@ -87,20 +93,19 @@ class TwoHeadClassifier(nn.Module):
         heads = {f"{name}.{k}": v.detach().contiguous() for name in ("role_head", "domain_head")
                  for k, v in getattr(self, name).state_dict().items()}
         save_file(heads, str(folder / HEADS_FILE))
-        full = {**settings, "labels": {"role": self.role_labels, "domain": self.domain_labels},
-                "special_ids": special_ids(tokenizer)}
-        (folder / SETTINGS_FILE).write_text(json.dumps(full, ensure_ascii=False, indent=2), encoding="utf-8")
+        settings.write(folder)
+        write_manifest(folder, {"model": "policytag two-head classifier"})
 
     @classmethod
-    def load(cls, folder: Path, attention: str = "sdpa") -> tuple[TwoHeadClassifier, object, dict]:
+    def load(cls, folder: Path, attention: str = "sdpa") -> tuple[TwoHeadClassifier, object, ExportSettings]:
         """`(model, tokenizer, settings)` from a folder written by `save`, offline."""
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
 
-        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+        settings = load_settings(folder)
         encoder = AutoModel.from_pretrained(folder, add_pooling_layer=False, attn_implementation=attention)
         tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = cls(encoder, settings["labels"]["role"], settings["labels"]["domain"])
+        model = cls(encoder, settings.labels.role, settings.labels.domain)
         heads = load_file(str(folder / HEADS_FILE))
         for name in ("role_head", "domain_head"):
             getattr(model, name).load_state_dict({k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name)})

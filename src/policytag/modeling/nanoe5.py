@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from policytag.io.checksum import sha256
+from policytag.runtime.checksum import sha256
 
 PACKAGE_FILE = "e5-small-q4.bin"
 QUERY_PREFIX = "query: "

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policytag.data.metadata import report_ids
-from policytag.io.encoding import UnreadableFile
+from policytag.runtime.encoding import UnreadableFile
 from policytag.io.readers import read_report
 from policytag.io.sources import iter_source_files
-from policytag.text.normalize import normalize
-from policytag.text.segment import Segmenter
+from policytag.runtime.normalize import normalize
+from policytag.runtime.segment import Segmenter
 
 
 @dataclass(frozen=True)

@@ -6,28 +6,40 @@
 
 Texts are normalised exactly as in training (traditional characters, pinyin
 annotations, full-width forms), cut into the same windows, batched by length, and
-the probabilities are calibrated as fitted on the dev gold at export time.
+the probabilities are calibrated as fitted on the dev gold at export time. Every
+folder is verified before it loads: an export by its manifest, a run by its marker
+and its best model's manifest; anything else is refused.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from policytag.predict.core import Calibration, Tag, TextTagger, file_tokenizer, place
 from policytag.predict.documents import Document, iter_documents
-from policytag.predict.manifest import MANIFEST, verify
-from policytag.text.normalize import normalize
+from policytag.predict.run_folder import RUN_MARKER, is_run
+from policytag.runtime.manifest import MANIFEST, STAGING_MARKER, BrokenExport, verify
+from policytag.runtime.normalize import normalize
+from policytag.runtime.onnx import ONNX_FILE
+from policytag.runtime.settings import SETTINGS_FILE, Calibration, ExportSettings, load_settings
+from policytag.runtime.tagging import Tag, TextTagger, file_tokenizer, place
+
+__all__ = ["BACKENDS", "ONNX_FILE", "SETTINGS_FILE", "Predictor", "check_backend"]
 
 BACKENDS = ("torch", "torch-int8", "onnx-int8")
-ONNX_FILE = "model.int8.onnx"
-SETTINGS_FILE = "policytag.json"
+TORCH_FILES = ("config.json", "model.safetensors", "heads.safetensors")
+BACKEND_FILES = {"torch": TORCH_FILES, "torch-int8": TORCH_FILES, "onnx-int8": (ONNX_FILE,)}
 
 
-def _window_logits(folder: Path, settings: dict, backend: str, device: str):
+def check_backend(backend: str) -> None:
+    """Raise `ValueError` naming `backend` unless it is `auto` or one of `BACKENDS`."""
+    if backend != "auto" and backend not in BACKENDS:
+        raise ValueError(f"backend {backend!r}: choose one of auto, {', '.join(BACKENDS)}")
+
+
+def _window_logits(folder: Path, settings: ExportSettings, backend: str, device: str):
     if backend == "onnx-int8":
-        from policytag.predict.onnx_runtime import OnnxWindowLogits
+        from policytag.runtime.onnx import OnnxWindowLogits
 
         return OnnxWindowLogits(str(folder / ONNX_FILE))
     from policytag.modeling.classifier import TwoHeadClassifier
@@ -38,56 +50,67 @@ def _window_logits(folder: Path, settings: dict, backend: str, device: str):
         keep_freed_memory()
     model = TwoHeadClassifier.load(folder)[0]
     if backend == "torch-int8":
-        model = quantize_int8(model, settings.get("int8", {}).get("outlier_channels"))
+        model = quantize_int8(model, (settings.int8 or {}).get("outlier_channels"))
     return TorchWindowLogits(model, device)
 
 
 class Predictor:
     """Tags paragraphs with role and domain; see the module docstring."""
 
-    def __init__(self, folder: Path, settings: dict, backend: str, device: str = "cpu") -> None:
+    def __init__(self, folder: Path, settings: ExportSettings, backend: str, device: str = "cpu") -> None:
+        check_backend(backend)
         self.folder, self.settings, self.backend = folder, settings, backend
-        self.calibration = Calibration.from_dict(settings.get("calibration"))
-        self.tagger = TextTagger(file_tokenizer(str(folder / "tokenizer.json")), settings["special_ids"], settings,
+        self.calibration = settings.calibration or Calibration()
+        self.tagger = TextTagger(file_tokenizer(str(folder / "tokenizer.json")), settings,
                                  _window_logits(folder, settings, backend, device), self.calibration)
 
     @classmethod
     def load(cls, folder: str | Path, backend: str = "auto", threads: int | None = None) -> Predictor:
-        """Load an export folder, checking it is complete and unchanged (`manifest.json`)."""
+        """Load an export folder, checking it is complete and unchanged (`manifest.json`)
+        and lists the files `backend` needs."""
+        check_backend(backend)
         folder = Path(folder)
-        verify(folder)
-        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-        exported = settings.get("backends", {})
+        manifest = verify(folder)
+        settings = load_settings(folder)
         if backend == "auto":
+            exported = settings.backends
             backend = max(exported, key=lambda b: exported[b]["paragraphs_per_s"]) if exported else "torch"
-        if backend not in BACKENDS:
-            raise ValueError(f"backend {backend!r}: choose one of auto, {', '.join(BACKENDS)}")
-        if backend == "onnx-int8" and not (folder / ONNX_FILE).is_file():
-            raise ValueError(f"{folder}: no {ONNX_FILE} in this export; use backend='torch'")
+        missing = [name for name in BACKEND_FILES[backend] if name not in manifest["files"]]
+        if missing:
+            raise BrokenExport(f"{folder}: no {missing[0]} in this export's {MANIFEST}, which backend "
+                               f"{backend!r} needs; choose another backend or export again")
         _threads(threads)
         return cls(folder, settings, backend)
 
     @classmethod
-    def from_run(cls, run: str | Path, device: str = "cpu") -> Predictor:
-        """The best model of a training run (torch, not calibrated: temperature 1, nothing flagged)."""
+    def from_run(cls, run: str | Path, device: str = "cpu", backend: str = "auto") -> Predictor:
+        """The best model of a training run (torch, not calibrated: temperature 1, nothing flagged),
+        verified by its manifest."""
+        check_backend(backend)
+        if backend not in ("auto", "torch"):
+            raise ValueError(f"backend {backend!r}: a training run has only the torch backend; "
+                             "export it (`policytag export`) for the others")
         run = Path(run)
-        folder = run / "best" if (run / "best" / SETTINGS_FILE).is_file() else run
-        if not (folder / SETTINGS_FILE).is_file():
-            raise FileNotFoundError(f"{run}: neither an export nor a run folder with a best model")
-        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-        if "special_ids" not in settings:  # runs saved before the ids were recorded
-            from transformers import AutoTokenizer
-
-            from policytag.modeling.windows import special_ids
-
-            settings["special_ids"] = special_ids(AutoTokenizer.from_pretrained(folder))
-        return cls(folder, settings, "torch", device)
+        if not is_run(run):
+            raise BrokenExport(f"{run}: not a training run (no {RUN_MARKER})")
+        best = run / "best"
+        verify(best, needs=TORCH_FILES)
+        return cls(best, load_settings(best), "torch", device)
 
     @classmethod
     def open(cls, model: str | Path, backend: str = "auto") -> Predictor:
-        """An export folder (with a manifest) or a run folder."""
+        """An export folder (by its manifest) or a training run (by its marker); anything else,
+        an unfinished staging folder included, is refused with `BrokenExport`."""
+        check_backend(backend)
         model = Path(model)
-        return cls.load(model, backend) if (model / MANIFEST).exists() else cls.from_run(model)
+        if (model / MANIFEST).exists() or (model / STAGING_MARKER).exists():
+            return cls.load(model, backend)
+        if is_run(model):
+            return cls.from_run(model, backend=backend)
+        if not model.is_dir():
+            raise BrokenExport(f"{model}: no such model folder")
+        raise BrokenExport(f"{model}: neither an export (no {MANIFEST}) nor a training run (no {RUN_MARKER}); "
+                           "give a folder that `policytag export` or `policytag train` wrote")
 
     def predict(self, texts: list[str]) -> list[Tag]:
         """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`."""

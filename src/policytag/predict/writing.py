@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from policytag.predict.core import Tag
+from policytag.runtime.tagging import Tag
 
 COLUMNS = ("doc_id", "index", "section", "text", "role", "role_score", "domain", "domain_score",
            "top_domains", "uncertain")

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from policytag.config import ConfigError, apply_overrides, from_dict, read_yaml
 from policytag.modeling.backbone import BackboneConfig
-from policytag.modeling.windows import WindowConfig
+from policytag.runtime.windows import WindowConfig
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,10 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     for key, value in child.items():
         merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
     return merged
+
+
+def load_run_config(run: Path) -> TrainConfig:
+    """The resolved recipe a run wrote into its folder (`config.yaml`), typed; `ConfigError`
+    naming the file when it is missing or does not fit."""
+    path = Path(run) / "config.yaml"
+    return from_dict(TrainConfig, read_yaml(path), source=str(path))

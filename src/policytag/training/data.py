@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
+from policytag.config import ConfigError
+from policytag.data.writer import TAXONOMY
+from policytag.labels.schema import LabelSchema
 from policytag.modeling.windows import WindowEncoder
-from policytag.text.normalize import normalize
+from policytag.runtime.normalize import normalize
 
 IGNORE = -100
+
+
+def dataset_schema(dataset: Path) -> LabelSchema:
+    """The taxonomy the dataset was labelled with (it travels with the dataset, the run and the export)."""
+    if not (dataset / TAXONOMY).is_file():
+        raise ConfigError(f"{dataset}: no {TAXONOMY} in the dataset (prepared by an older policytag?); "
+                          "run `policytag prepare` again")
+    return LabelSchema.load(dataset / TAXONOMY)
 
 
 @dataclass

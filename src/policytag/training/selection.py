@@ -12,7 +12,8 @@ import torch
 from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.windows import WindowEncoder
-from policytag.predict.core import paragraph_logits
+from policytag.runtime.settings import ExportSettings
+from policytag.runtime.tagging import paragraph_logits
 from policytag.predict.torch_backend import TorchWindowLogits
 from policytag.training.checkpoint import RunState
 from policytag.training.config import TrainConfig
@@ -52,7 +53,7 @@ class Selector:
     state: RunState
     run: Path
     tokenizer: object
-    settings: dict
+    settings: ExportSettings
     log: RunLog | None
 
     def evaluate(self) -> None:
@@ -89,7 +90,7 @@ def final_metrics(run: Path, dev_set: EncodedSet | None, config: TrainConfig, de
         return {}
     model, tokenizer, settings = TwoHeadClassifier.load(run / "best")
     model.to(device)
-    windows = WindowEncoder(tokenizer, settings["prefix"], config.predict_windows)
+    windows = WindowEncoder(tokenizer, settings.prefix, config.predict_windows)
     metrics = dev_metrics(model, dev_set, windows, config, device, bootstrap=True)
     metrics["n"] = len(dev_set)
     (run / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -11,7 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from policytag.config import from_dict, to_dict
+from policytag.predict.run_folder import is_run
+from policytag.runtime.settings import SETTINGS_FILE, load_settings
+from policytag.training.config import TrainConfig, load_run_config
 
 HEADLINE = (
     ("role macro-F1", ("role", "macro_f1")),
@@ -43,11 +46,13 @@ def load_entry(folder: Path) -> Entry:
 
 
 def _recipe(model: Path) -> dict:
-    if (model / "config.yaml").is_file():
-        return yaml.safe_load((model / "config.yaml").read_text(encoding="utf-8"))
-    settings = model / "policytag.json"
-    if settings.is_file():
-        return json.loads(settings.read_text(encoding="utf-8")).get("training", {}).get("recipe", {})
+    """The resolved recipe (as plain data) of a run, or of the run an export came from."""
+    if (model / "config.yaml").is_file() or is_run(model):
+        return to_dict(load_run_config(model))
+    if (model / SETTINGS_FILE).is_file():
+        training = load_settings(model).training
+        if training is not None and training.recipe:
+            return to_dict(from_dict(TrainConfig, training.recipe, source=str(model / SETTINGS_FILE)))
     return {}
 
 

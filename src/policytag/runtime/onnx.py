@@ -1,11 +1,14 @@
 """The ONNX Runtime backend: per-window logits from an exported graph.
 
-numpy and onnxruntime only: copied into the standalone `predictor.py`.
+numpy and onnxruntime only (imported when a graph is opened): copied into the
+standalone `predictor.py`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+ONNX_FILE = "model.int8.onnx"
 
 
 class OnnxWindowLogits:

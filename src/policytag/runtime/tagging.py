@@ -1,10 +1,10 @@
 """The tagging arithmetic shared by every backend and by the standalone `predictor.py`.
 
-Only the standard library and numpy: this module is copied into each export's
-standalone predictor, so it must not import torch or the rest of the package.
+Only the standard library, numpy and tokenizers: this module is copied into each
+export's standalone predictor, so it must not import torch or the rest of the package.
 A backend turns padded windows into per-window logits; everything around that —
-windowing, batching by length, pooling windows into paragraphs, temperature,
-top classes and the `uncertain` flag — lives here, once.
+batching by length, pooling windows into paragraphs, temperature, top classes and the
+`uncertain` flag — lives here, once (the window framing: `windows.py`).
 """
 
 from __future__ import annotations
@@ -14,31 +14,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from policytag.runtime.settings import Calibration, ExportSettings
+from policytag.runtime.windows import WindowFraming, pad_windows
+
 # (input_ids, attention_mask) → (role logits, domain logits), one row per window
 WindowLogits = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def window_ids(tokens: list[int], first: list[int], prefix: list[int], last: list[int],
-               body: int, stride: int, max_windows: int | None) -> list[list[int]]:
-    """Overlapping windows of `body` tokens sharing `stride`, each framed by specials and prefix."""
-    step = body - stride
-    starts = list(range(0, max(len(tokens) - stride, 1), step))
-    if max_windows is not None:
-        starts = starts[:max_windows]
-    return [first + prefix + tokens[s : s + body] + last for s in starts]
-
-
-def pad_windows(paragraphs: list[list[list[int]]], pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`(input_ids, attention_mask, paragraph_of)` for the windows of several paragraphs."""
-    windows = [w for p in paragraphs for w in p]
-    owner = np.array([i for i, p in enumerate(paragraphs) for _ in p], dtype=np.int64)
-    width = max(len(w) for w in windows)
-    input_ids = np.full((len(windows), width), pad_id, dtype=np.int64)
-    attention = np.zeros((len(windows), width), dtype=np.int64)
-    for row, window in enumerate(windows):
-        input_ids[row, : len(window)] = window
-        attention[row, : len(window)] = 1
-    return input_ids, attention, owner
 
 
 def pool_windows(logits: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -87,20 +67,6 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     scaled -= scaled.max(axis=-1, keepdims=True)
     exp = np.exp(scaled)
     return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Temperatures per head (fitted on the dev gold) and the `uncertain` thresholds."""
-
-    role_temperature: float = 1.0
-    domain_temperature: float = 1.0
-    role_threshold: float = 0.0  # a paragraph is uncertain when a top score is below its threshold
-    domain_threshold: float = 0.0
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> Calibration:
-        return cls(**{k: float(v) for k, v in (data or {}).items() if k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -173,20 +139,16 @@ class TextTagger:
     `tokenize(texts)` gives token ids without special tokens (a `tokenizers.Tokenizer`
     or a transformers tokenizer, wrapped by the caller)."""
 
-    def __init__(self, tokenize: Callable[[list[str]], list[list[int]]], specials: dict[str, int],
-                 settings: dict, run: WindowLogits, calibration: Calibration) -> None:
+    def __init__(self, tokenize: Callable[[list[str]], list[list[int]]], settings: ExportSettings,
+                 run: WindowLogits, calibration: Calibration) -> None:
         self.tokenize, self.run, self.calibration = tokenize, run, calibration
-        self.labels = settings["labels"]
-        windows = settings["windows"]
-        self.prefix = tokenize([settings["prefix"]])[0] if settings.get("prefix") else []
-        self.first, self.last, self.pad_id = [specials["first"]], [specials["last"]], specials["pad"]
-        self.stride, self.max_windows = windows["stride"], windows.get("max_windows")
-        self.body = windows["max_length"] - len(self.prefix) - 2
+        self.labels = settings.labels
+        prefix = tuple(tokenize([settings.prefix])[0]) if settings.prefix else ()
+        self.framing = WindowFraming(settings.special_ids, prefix, settings.windows)
+        self.pad_id = self.framing.pad_id
 
     def windows(self, texts: list[str]) -> list[list[list[int]]]:
-        ids = self.tokenize(texts) if texts else []
-        return [window_ids(t, self.first, self.prefix, self.last, self.body, self.stride, self.max_windows)
-                for t in ids]
+        return self.framing.frame_all(self.tokenize(texts) if texts else [])
 
     def logits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Uncalibrated per-paragraph logits (for calibration and parity checks)."""
@@ -194,10 +156,10 @@ class TextTagger:
 
     def tag(self, texts: list[str]) -> list[Tag]:
         where = [i for i, t in enumerate(texts) if t]
-        role_p = np.zeros((len(texts), len(self.labels["role"])), dtype=np.float32)
-        domain_p = np.zeros((len(texts), len(self.labels["domain"])), dtype=np.float32)
+        role_p = np.zeros((len(texts), len(self.labels.role)), dtype=np.float32)
+        domain_p = np.zeros((len(texts), len(self.labels.domain)), dtype=np.float32)
         if where:
             role_l, domain_l = self.logits([texts[i] for i in where])
             role_p[where] = softmax(role_l, self.calibration.role_temperature)
             domain_p[where] = softmax(domain_l, self.calibration.domain_temperature)
-        return make_tags(texts, role_p, domain_p, self.labels["role"], self.labels["domain"], self.calibration)
+        return make_tags(texts, role_p, domain_p, self.labels.role, self.labels.domain, self.calibration)

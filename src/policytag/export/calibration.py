@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from policytag.predict.core import Calibration, softmax
+from policytag.runtime.tagging import Calibration, softmax
 
 
 def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import codecs
 
-from charset_normalizer import from_bytes
-
 
 class UnreadableFile(ValueError):
     """A file that holds no text we can read; the message says why."""
@@ -43,6 +41,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             return text, encoding
     if b"\x00" in data[:4096]:
         raise UnreadableFile("binary file (NUL bytes), not text")
+    from charset_normalizer import from_bytes  # rare encodings only; the standalone predictor may lack it
+
     best = from_bytes(data).best()
     if best is None or _looks_binary(str(best)):
         raise UnreadableFile("binary file: no text encoding fits its bytes")

@@ -1,9 +1,12 @@
 """Build an export's standalone `predictor.py` from the package's own source.
 
-The module is the concatenation of the modules that normalise, segment and tag
-(`SOURCES`), their `policytag` imports dropped since everything then lives in one
-namespace, followed by `standalone_main.py`, which loads the export folder and runs
-the ONNX int8 graph. It needs numpy, tokenizers, onnxruntime and OpenCC only.
+The module is the concatenation of the runtime modules (`SOURCES`: reading,
+normalisation, segmentation, window framing, settings, manifest, tagging, the ONNX
+backend), their `policytag` imports dropped since everything then lives in one
+namespace, ending with `runtime/standalone.py`, which loads the export folder. The
+package runs these same modules, so there is no second reader or decoder. It needs
+numpy, tokenizers, onnxruntime and OpenCC only (charset-normalizer for files in rare
+encodings).
 """
 
 from __future__ import annotations
@@ -11,20 +14,11 @@ from __future__ import annotations
 import ast
 from importlib import resources
 
-SOURCES = (
-    "checks.py",
-    "io/blocks.py",
-    "io/checksum.py",
-    "text/normalize.py",
-    "text/mojibake.py",
-    "text/headings.py",
-    "text/segment.py",
-    "predict/manifest.py",
-    "predict/core.py",
-    "predict/onnx_runtime.py",
-    "predict/standalone_main.py",
-)
-ALLOWED_IMPORTS = {"numpy", "onnxruntime", "opencc", "tokenizers"}
+SOURCES = tuple(f"runtime/{name}.py" for name in (
+    "checks", "blocks", "checksum", "encoding", "normalize", "mojibake", "headings", "segment", "reading",
+    "typed", "windows", "settings", "manifest", "tagging", "onnx", "standalone",
+))  # every module of `policytag.runtime`, each after the ones it imports
+ALLOWED_IMPORTS = {"numpy", "onnxruntime", "opencc", "tokenizers", "charset_normalizer"}
 
 
 def build_standalone(version: str) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from policytag.runtime.settings import ExportSettings
+from policytag.training.config import TrainConfig
 
-def model_card(settings: dict, run_metrics: dict) -> str:
-    recipe = settings["training"]["recipe"]
-    calibration = settings["calibration"]
+
+def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict) -> str:
+    """The card's Markdown, from the export's settings, the run's recipe and its dev metrics."""
+    calibration = settings.calibration
     lines = [
         "# policytag paragraph tagger", "",
         "Tags paragraphs of Chinese work reports with a **role** (achievement / problem / plan) and a "
@@ -17,13 +20,13 @@ def model_card(settings: dict, run_metrics: dict) -> str:
         "```python", "import predictor            # this folder on sys.path", "tags = predictor.load().predict([\"……\"])",
         "```", "",
         "## Model", "",
-        f"- backbone: {recipe['backbone']['kind']} {recipe['backbone'].get('name') or ''}".rstrip(),
-        f"- windows: {settings['windows']['max_length']} tokens, stride {settings['windows']['stride']}; prefix "
-        f"`{settings['prefix']}`; normalisation {settings['normalization']}",
-        f"- labels: role {', '.join(settings['labels']['role'])}; domain {', '.join(settings['labels']['domain'])}",
-        f"- training data: `{settings['training']['train']}`; run `{settings['training']['run']}`",
-        f"- optimiser: lr {recipe['optim']['lr']}, batch {recipe['optim']['batch_size']}, "
-        f"max steps {recipe['optim']['max_steps']}, seed {recipe['seed']}", "",
+        f"- backbone: {recipe.backbone.kind} {recipe.backbone.name or ''}".rstrip(),
+        f"- windows: {settings.windows.max_length} tokens, stride {settings.windows.stride}; prefix "
+        f"`{settings.prefix}`; normalisation {settings.normalization}",
+        f"- labels: role {', '.join(settings.labels.role)}; domain {', '.join(settings.labels.domain)}",
+        f"- training data: `{settings.training.train}`; run `{settings.training.run}`",
+        f"- optimiser: lr {recipe.optim.lr}, batch {recipe.optim.batch_size}, "
+        f"max steps {recipe.optim.max_steps}, seed {recipe.seed}", "",
     ]
     if run_metrics:
         lines += ["## Dev gold (at training time, uncalibrated)", "", "| axis | accuracy | macro-F1 [95% report bootstrap] |",
@@ -35,17 +38,17 @@ def model_card(settings: dict, run_metrics: dict) -> str:
         lines.append("")
     lines += [
         "## Calibration and the `uncertain` flag", "",
-        f"Temperatures fitted on the dev gold ({calibration['dev_paragraphs']} paragraphs): role "
-        f"{calibration['role_temperature']}, domain {calibration['domain_temperature']}. A paragraph is flagged "
-        f"`uncertain` when its role score is below {calibration['role_threshold']:.4f} or its domain score below "
-        f"{calibration['domain_threshold']:.4f}: chosen so that unflagged dev paragraphs reach "
-        f"{calibration['target_accuracy']:.0%} accuracy on both axes; {calibration['dev_flagged_share']:.1%} of the "
+        f"Temperatures fitted on the dev gold ({calibration.dev_paragraphs} paragraphs): role "
+        f"{calibration.role_temperature}, domain {calibration.domain_temperature}. A paragraph is flagged "
+        f"`uncertain` when its role score is below {calibration.role_threshold:.4f} or its domain score below "
+        f"{calibration.domain_threshold:.4f}: chosen so that unflagged dev paragraphs reach "
+        f"{calibration.target_accuracy:.0%} accuracy on both axes; {calibration.dev_flagged_share:.1%} of the "
         "dev paragraphs are flagged.", "",
-        f"## Backends (parity against torch fp32 on {settings['parity_paragraphs']} corpus paragraphs and the dev gold)",
+        f"## Backends (parity against torch fp32 on {settings.parity_paragraphs} corpus paragraphs and the dev gold)",
         "", "| backend | paragraphs/s | role agreement | domain agreement | max Δ probability | dev role macro-F1 | "
         "dev domain macro-F1 |", "|---|---|---|---|---|---|---|",
     ]
-    for name, b in settings["backends"].items():
+    for name, b in settings.backends.items():
         delta = max(b["role_max_probability_difference_parity"], b["domain_max_probability_difference_parity"])
         lines.append(f"| {name} | {b['paragraphs_per_s']} | {b['role_agreement_parity']:.2%} | "
                      f"{b['domain_agreement_parity']:.2%} | {delta:.3f} | {b['dev_role_macro_f1']:.3f} | "

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from policytag.checks import check_patterns
-from policytag.io.blocks import Block
-from policytag.text.headings import (
+from policytag.runtime.checks import check_patterns
+from policytag.runtime.blocks import Block
+from policytag.runtime.headings import (
     Heading,
     bare_heading,
     marker_level,
@@ -24,12 +24,12 @@ from policytag.text.headings import (
     split_inline_headings,
     starts_with_heading_marker,
 )
-from policytag.text.mojibake import count_mojibake
-from policytag.text.normalize import normalize
+from policytag.runtime.mojibake import count_mojibake
+from policytag.runtime.normalize import normalize
 
 
 # What a paragraph (or a line of one) may end with; anything else stops in mid-sentence.
-_SENTENCE_ENDS = tuple("。！？：；…”’」』）)】》!?:;")
+SENTENCE_ENDS = tuple("。！？：；…”’」』）)】》!?:;")
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ class Segmenter:
         before, after = normalize(previous.text), normalize(block.text)
         prose = "。" in before or ("，" in before and len(before) > self.config.max_heading_chars
                                    and not starts_with_heading_marker(before))
-        return (prose and not before.endswith(_SENTENCE_ENDS) and not starts_with_heading_marker(after)
+        return (prose and not before.endswith(SENTENCE_ENDS) and not starts_with_heading_marker(after)
                 and bare_heading(after, self.config.max_heading_chars) is None
                 and not self._skipped(after))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policytag.text.normalize import normalize
+from policytag.runtime.normalize import normalize
 
 _CN_NUM = "一二三四五六七八九十"
 _MARKERS = (

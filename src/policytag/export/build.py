@@ -1,0 +1,178 @@
+"""`export`: a run's best model → a self-contained, checked, calibrated predictor folder.
+
+Written into a hidden staging folder beside the target (unique to the process) and
+renamed into place only when complete (manifest last), so an interrupted export never
+looks finished. The target may be missing, empty or an earlier export; anything else
+is refused unless `overwrite`, and a folder holding a training run always is:
+
+    config.json, model.safetensors, heads.safetensors   encoder and heads (fp32)
+    tokenizer.json, tokenizer_config.json                the tokenizer
+    model.int8.onnx                                      the ONNX Runtime int8 graph
+    policytag.json    labels, windows, prefix, calibration, backends and their parity
+    taxonomy.yaml     the label schema the run was trained with
+    baseline-train.jsonl  the TF-IDF baseline's training rows (so `evaluate` reports it anywhere)
+    predictor.py      the standalone module (numpy, tokenizers, onnxruntime, opencc)
+    README.md         the model card
+    manifest.json     every file's size and SHA-256
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from policytag.config import to_dict
+from policytag.evaluation.gold import read_gold
+from policytag.evaluation.metrics import axis_metrics
+from policytag.export.calibration import calibrate
+from policytag.export.model_card import model_card
+from policytag.export.onnx import build_onnx
+from policytag.export.standalone import build_standalone
+from policytag.io.jsonl import read_labelled
+from policytag.io.outputs import claim, staged
+from policytag.labels.schema import LabelSchema
+from policytag.modeling.classifier import TwoHeadClassifier
+from policytag.predict.predictor import BACKENDS, ONNX_FILE, TORCH_FILES, Predictor
+from policytag.predict.run_folder import load_run_record
+from policytag.runtime.manifest import MANIFEST, verify, write_manifest
+from policytag.runtime.normalize import normalize
+from policytag.runtime.settings import SETTINGS_FILE, ExportSettings, TrainingRecord
+from policytag.runtime.tagging import softmax
+from policytag.training.config import load_run_config
+from policytag.version import __version__
+
+BASELINE_ROWS = "baseline-train.jsonl"
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    dev: Path | None = None  # gold for calibration (default: the run's dev set)
+    parity_data: Path | None = None  # corpus paragraphs (default: the run's dataset paragraphs.jsonl)
+    parity_paragraphs: int = 2000
+    target_accuracy: float = 0.95  # unflagged dev paragraphs reach this on both axes
+    seed: int = 0
+
+
+def is_export(folder: Path) -> bool:
+    return (folder / MANIFEST).is_file() and (folder / SETTINGS_FILE).is_file()
+
+
+def export(run: Path, out: Path, config: ExportConfig = ExportConfig(), overwrite: bool = False) -> ExportSettings:
+    """Export the best model of `run` into `out`; returns the settings written to policytag.json."""
+    best = run / "best"
+    record = load_run_record(run)
+    if not (best / SETTINGS_FILE).is_file():
+        raise FileNotFoundError(f"{run}: no best model (best/{SETTINGS_FILE}); train first, or finish the run")
+    verify(best, needs=TORCH_FILES)
+    recipe = load_run_config(run)
+    claim(out, "an export", is_export, overwrite)
+    with staged(out) as staging, tempfile.TemporaryDirectory() as scratch:
+        model, tokenizer, settings = TwoHeadClassifier.load(best)
+        model.save(staging, tokenizer, settings)
+        del model
+        settings = dataclasses.replace(settings, onnx={"fused": build_onnx(staging, staging / ONNX_FILE, Path(scratch))})
+
+        dev = config.dev or (Path(record.dev) if record.dev else None)
+        if dev is None:
+            raise FileNotFoundError(f"{run}: trained without dev gold; give one for calibration with --dev")
+        dev_rows = read_gold(dev, LabelSchema.of_model(settings))[0]
+        parity_texts = _parity_texts(config.parity_data or Path(record.dataset) / "paragraphs.jsonl",
+                                     config.parity_paragraphs, config.seed)
+        fp32 = Predictor(staging, settings, "torch")
+        settings = dataclasses.replace(settings, int8=_int8_settings(fp32, dev_rows, parity_texts))
+        backends = {name: fp32 if name == "torch" else Predictor(staging, settings, name) for name in BACKENDS}
+        logits = {name: _logits(p, dev_rows, parity_texts) for name, p in backends.items()}
+
+        labels = {"role": settings.labels.role, "domain": settings.labels.domain}
+        gold = {axis: np.array([labels[axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
+                for axis in ("role", "domain")}
+        calibration, flagged = calibrate(logits["torch"]["dev"][0], gold["role"], logits["torch"]["dev"][1],
+                                         gold["domain"], config.target_accuracy)
+        calibration = dataclasses.replace(calibration, dev_flagged_share=round(flagged, 4),
+                                          target_accuracy=config.target_accuracy, dev_paragraphs=len(dev_rows))
+        baseline_rows = _copy_baseline_rows(Path(record.train), staging / BASELINE_ROWS)
+        settings = dataclasses.replace(
+            settings, calibration=calibration,
+            backends={name: _parity(logits[name], logits["torch"], calibration, dev_rows, labels) for name in BACKENDS},
+            parity_paragraphs=len(parity_texts), policytag_version=__version__,
+            training=TrainingRecord(run=str(run), train=record.train, recipe=to_dict(recipe), baseline_rows=baseline_rows),
+        )
+        settings.write(staging)
+        if (run / "taxonomy.yaml").is_file():
+            shutil.copyfile(run / "taxonomy.yaml", staging / "taxonomy.yaml")
+        (staging / "predictor.py").write_text(build_standalone(__version__), encoding="utf-8")
+        run_metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8")) if (run / "metrics.json").is_file() else {}
+        (staging / "README.md").write_text(model_card(settings, recipe, run_metrics), encoding="utf-8")
+        write_manifest(staging, {"policytag_version": __version__, "exported_from": str(run)})
+    return settings
+
+
+def _copy_baseline_rows(train: Path, target: Path) -> str | None:
+    """The labelled training rows (text and labels only) the TF-IDF baseline is fitted on."""
+    if not train.is_file():
+        return None
+    with target.open("w", encoding="utf-8") as handle:
+        for row in read_labelled(train):
+            if row.get("role") or row.get("domain"):
+                keep = {k: row.get(k) for k in ("text", "role", "domain")}
+                handle.write(json.dumps(keep, ensure_ascii=False) + "\n")
+    return target.name
+
+
+def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: list[str]) -> dict:
+    """The down-projection input channels that the int8 backend keeps fp32, found by
+    running the fp32 model over the dev texts and the first 256 parity paragraphs."""
+    from policytag.predict.torch_backend import OUTLIER_FACTOR, full_range_activations, outlier_channels
+
+    texts = [normalize(r["text"]) for r in dev_rows] + parity_texts[:256]
+    found = outlier_channels(fp32.tagger.run.model, lambda: fp32.tagger.logits(texts))
+    return {"outlier_channels": found, "outlier_factor": OUTLIER_FACTOR, "calibration_paragraphs": len(texts),
+            "full_range_activations_at_export": full_range_activations()}
+
+
+def _parity_texts(path: Path, n: int, seed: int) -> list[str]:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no corpus paragraphs for the parity check; give --parity-data")
+    rows = read_labelled(path)
+    rows = random.Random(seed).sample(rows, min(n, len(rows)))
+    return [normalize(r["text"]) for r in rows]
+
+
+def _logits(predictor: Predictor, dev_rows: list[dict], parity_texts: list[str]) -> dict:
+    """Per-paragraph logits on the dev gold and the parity paragraphs, and the speed on the latter."""
+    dev = predictor.tagger.logits([normalize(r["text"]) for r in dev_rows])
+    started, role, domain = time.perf_counter(), [], []
+    for start in tqdm(range(0, len(parity_texts), 256), desc=f"parity {predictor.backend}", leave=False):
+        r, d = predictor.tagger.logits(parity_texts[start : start + 256])
+        role.append(r)
+        domain.append(d)
+    seconds = time.perf_counter() - started
+    return {"dev": dev, "parity": (np.concatenate(role), np.concatenate(domain)),
+            "paragraphs_per_s": len(parity_texts) / seconds}
+
+
+def _parity(mine: dict, reference: dict, calibration, dev_rows: list[dict], labels: dict[str, list[str]]) -> dict:
+    """Label agreement with fp32 on the parity paragraphs and the dev gold, the largest probability
+    difference, dev macro-F1, and the speed measured on the parity paragraphs."""
+    result = {"paragraphs_per_s": round(mine["paragraphs_per_s"], 2)}
+    temperature = {"role": calibration.role_temperature, "domain": calibration.domain_temperature}
+    for k, axis in enumerate(("role", "domain")):
+        for part in ("parity", "dev"):
+            a, b = mine[part][k], reference[part][k]
+            result[f"{axis}_agreement_{part}"] = round(float(np.mean(a.argmax(1) == b.argmax(1))), 4)
+            difference = np.abs(softmax(a, temperature[axis]) - softmax(b, temperature[axis])).max()
+            result[f"{axis}_max_probability_difference_{part}"] = round(float(difference), 4)
+        keep = [i for i, r in enumerate(dev_rows) if r.get(axis)]
+        pred = [labels[axis][int(mine["dev"][k][i].argmax())] for i in keep]
+        alt = [dev_rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
+        result[f"dev_{axis}_macro_f1"] = round(axis_metrics([dev_rows[i][axis] for i in keep], pred, alt)["macro_f1"], 4)
+    return result

@@ -1,0 +1,60 @@
+"""The entry points of the standalone `predictor.py` (appended after the runtime modules).
+
+In the package this module is not imported for tagging (`Predictor` is); the export's
+`predictor.py` ends with it, and reads, segments and tags with the very runtime
+modules the package runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policytag.runtime.encoding import UnreadableFile
+from policytag.runtime.manifest import verify
+from policytag.runtime.normalize import normalize
+from policytag.runtime.onnx import ONNX_FILE, OnnxWindowLogits
+from policytag.runtime.reading import read_text_report
+from policytag.runtime.segment import Segmenter
+from policytag.runtime.settings import Calibration, load_settings
+from policytag.runtime.tagging import Tag, TextTagger, file_tokenizer, place
+
+_HERE = Path(__file__).resolve().parent
+
+
+class StandalonePredictor:
+    """The export's ONNX int8 tagger, without torch or the policytag package."""
+
+    def __init__(self, folder: Path, threads: int | None = None) -> None:
+        verify(folder, needs=(ONNX_FILE,))
+        self.settings = load_settings(folder)
+        self.tagger = TextTagger(file_tokenizer(str(folder / "tokenizer.json")), self.settings,
+                                 OnnxWindowLogits(str(folder / ONNX_FILE), threads),
+                                 self.settings.calibration or Calibration())
+        self.segmenter = Segmenter()
+
+    def predict(self, texts: list[str]) -> list[Tag]:
+        """One `Tag` per raw text (normalised first); an empty text gets no labels and `uncertain`."""
+        if isinstance(texts, str):
+            raise TypeError("predict takes a list of texts; wrap a single text in a list")
+        return self.tagger.tag([normalize(t or "") for t in texts])
+
+    def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
+        """Tags for every paragraph of plain-text reports (.txt, .md), read exactly as `policytag
+        predict` reads them; a file that cannot be read raises `ValueError` naming it. Word and
+        PDF files need the policytag package (`policytag predict`)."""
+        if isinstance(paths, (str, Path)):
+            raise TypeError("predict_documents takes a list of paths; wrap a single path in a list")
+        tags = []
+        for path in map(Path, paths):
+            try:
+                report = read_text_report(path.suffix, path.read_bytes())
+            except (UnreadableFile, OSError) as err:
+                raise ValueError(f"{path}: {err}") from err
+            paragraphs, _ = self.segmenter.segment(path.stem, report.blocks)
+            tags += place(self.tagger.tag([p.text for p in paragraphs]), paragraphs)
+        return tags
+
+
+def load(folder: str | Path | None = None, threads: int | None = None) -> StandalonePredictor:
+    """The predictor of the export folder (default: the folder this file is in)."""
+    return StandalonePredictor(Path(folder) if folder else _HERE, threads)

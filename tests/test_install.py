@@ -1,0 +1,43 @@
+"""A wheel installs in a fresh virtual environment and runs the main job from an empty folder."""
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import zipfile
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.mark.slow
+def test_a_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(dist), str(ROOT)], check=True, cwd=tmp_path)
+    [wheel] = dist.glob("policytag-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "policytag/configs/train/tiny.yaml" in names and "policytag/sample/gold/dev.jsonl" in names
+    assert sum(n.startswith("policytag/sample/raw/") for n in names) == 48
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)  # no system site-packages
+    python, command = venv / "bin" / "python", venv / "bin" / "policytag"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True)
+    # the dependencies come from this environment's site-packages (offline); policytag only from the wheel
+    env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    where = subprocess.run([python, "-c", "import policytag; print(policytag.__file__)"], env=env, cwd=empty,
+                           capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(venv)), where
+
+    done = subprocess.run([command, "run", "tiny", "--out", "main", "--parity-paragraphs", "40"], env=env, cwd=empty,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    main = empty / "main"
+    assert (main / "export" / "manifest.json").is_file() and (main / "run" / "run.json").is_file()
+    metrics = json.loads((main / "eval" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["n"] == 144 and metrics["baseline"]["domain"]["macro_f1"] > 0
