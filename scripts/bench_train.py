@@ -120,7 +120,7 @@ class _Padding:
     """What `make_batch` needs of a `WindowEncoder`, without a tokenizer: padding (id 0)."""
 
     def collate(self, paragraphs):
-        from policytag.runtime.tagging import pad_windows
+        from policytag.runtime.windows import pad_windows
 
         input_ids, attention, owner = pad_windows(paragraphs, 0)
         return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(attention),

@@ -45,7 +45,7 @@ def main() -> None:
         {k: v for k, v in trimmed.encoder.state_dict().items() if "word_embeddings" not in k}, strict=False
     )
     corpus_ids = {int(x) for x in config.data.vocabulary.read_text().split()}
-    corpus_ids |= used_piece_ids(full_tokenizer, [settings["prefix"]])  # as the training loop keeps it
+    corpus_ids |= used_piece_ids(full_tokenizer, [settings.prefix])  # as the training loop keeps it
     kept = [int(x) for x in (trimmed_folder(ensure_e5(), corpus_ids, cache_root()) / PIECES_FILE).read_text().split()]
     same = torch.equal(full_encoder.get_input_embeddings().weight[torch.tensor(kept)], trimmed.encoder.get_input_embeddings().weight)
     full = TwoHeadClassifier(full_encoder, trimmed.role_labels, trimmed.domain_labels).eval()
@@ -54,7 +54,7 @@ def main() -> None:
 
     report = {"embedding_rows_identical": same}
     for name, model, tok in (("trimmed", trimmed, tokenizer), ("full", full, full_tokenizer)):
-        windows = WindowEncoder(tok, settings["prefix"], config.predict_windows)
+        windows = WindowEncoder(tok, settings.prefix, config.predict_windows)
         started = time.perf_counter()
         encoded = encode_rows(rows, windows, model.role_labels, model.domain_labels)
         metrics = dev_metrics(model, encoded, windows, config, "cpu")

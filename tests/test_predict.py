@@ -273,4 +273,11 @@ def test_main_job_runs_every_step_into_one_folder(tmp_path):
     assert (out / "export" / "manifest.json").is_file() and (out / "run" / "best").is_dir()
     metrics = json.loads((out / "eval" / "metrics.json").read_text())
     assert metrics["n"] == 144 and "role_ece" in metrics["calibration"]
+    # again into the same folder: dataset, export and evaluation replaced, the earlier run kept whole
+    first = json.loads((out / "run" / "run.json").read_text())["created"]
+    again = runner.invoke(app, ["run", "tiny", "--out", str(out), "--parity-paragraphs", "20", "--set", "optim.max_steps=6"])
+    assert again.exit_code == 0, again.output
+    [kept] = [p for p in out.iterdir() if p.name.startswith("run.")]
+    assert json.loads((kept / "run.json").read_text())["created"] == first and (kept / "best" / "manifest.json").is_file()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("run.")) == ["data", "eval", "export", "run"]
     assert "dev gold, exported predictor" in result.output

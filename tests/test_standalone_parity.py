@@ -68,4 +68,4 @@ def test_standalone_tags_equal_the_packages_on_every_shipped_report(tiny_export,
         mine = [{**r, "top_domains": tuple(map(tuple, r["top_domains"]))} for r in mine]
         assert theirs == mine, report
         total += len(mine)
-    assert total > 5000  # every report gave its paragraphs, the same on both sides
+    assert total > 4000  # every report gave its paragraphs, the same on both sides

@@ -38,10 +38,15 @@ class Calibration:
 
 @dataclass(frozen=True)
 class LabelMaps:
-    """Label ids per head, in class-id order."""
+    """Label ids per head, in class-id order; also readable by axis: `labels["domain"]`."""
 
     role: list[str]
     domain: list[str]
+
+    def __getitem__(self, axis: str) -> list[str]:
+        if axis not in ("role", "domain"):
+            raise KeyError(f"unknown axis {axis!r}; axes are role, domain")
+        return getattr(self, axis)
 
 
 @dataclass(frozen=True)
