@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -14,9 +15,16 @@ from conftest import ROOT
 
 @pytest.mark.slow
 def test_a_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
-    dist = tmp_path / "dist"
+    # built from a copy: setuptools writes its egg-info beside the sources
+    source, dist = tmp_path / "source", tmp_path / "dist"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "processed")
+    for name in ("src", "configs", "data"):  # src/policytag/configs and sample stay links into these
+        shutil.copytree(ROOT / name, source / name, symlinks=True, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(dist), str(ROOT)], check=True, cwd=tmp_path)
+                    "-w", str(dist), str(source)], check=True, cwd=tmp_path, env=clean)
     [wheel] = dist.glob("policytag-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "policytag/configs/train/tiny.yaml" in names and "policytag/sample/gold/dev.jsonl" in names
@@ -25,7 +33,8 @@ def test_a_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)  # no system site-packages
     python, command = venv / "bin" / "python", venv / "bin" / "policytag"
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True,
+                   env=clean)
     # the dependencies come from this environment's site-packages (offline); policytag only from the wheel
     env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
     empty = tmp_path / "empty"
