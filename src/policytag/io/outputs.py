@@ -35,12 +35,14 @@ def claim(target: Path, kind: str, is_own: Callable[[Path], bool], overwrite: bo
     """Raise `OutputRefused` unless `target` may be replaced by a new `kind` (see the module docstring)."""
     if not target.exists() and not target.is_symlink():
         return
+    if (target / RUN_MARKER).is_file():
+        raise OutputRefused(f"{target}: a training run, which is never removed; choose another output folder")
+    if target.is_dir() and not target.is_symlink() and (not any(target.iterdir()) or is_own(target)):
+        return
     if holds_run(target):
         raise OutputRefused(f"{target}: holds a training run, which is never removed; choose another output folder")
-    if target.is_dir() and (not any(target.iterdir()) or is_own(target)):
-        return
     if not overwrite:
-        what = "a file" if not target.is_dir() else "a folder that is not " + kind
+        what = "a folder that is not " + kind if target.is_dir() else "a file"
         raise OutputRefused(f"{target}: {what}; not replaced. Choose another output, or give --overwrite to replace it")
 
 
