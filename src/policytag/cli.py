@@ -282,6 +282,33 @@ def select(
     typer.echo(f"wrote {summary['tasks']}")
 
 
+@app.command()
+def agreement(
+    first: Annotated[Path, typer.Argument(help="Annotator A's labels (JSONL: id or text, role, domain, domain_alt).")],
+    second: Annotated[Path, typer.Argument(help="Annotator B's labels of the same paragraphs.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write F.json and the table as F.md beside it.")] = None,
+    taxonomy: Annotated[Path, typer.Option(help="The label ids to check the files against.")] = CONFIGS / "taxonomy.yaml",
+) -> None:
+    """Agreement between two annotators per axis: raw, Cohen's kappa, Krippendorff's alpha, per class."""
+    import json
+
+    from policytag.labels.schema import LabelSchema
+    from policytag.review.agreement import agreement as run_agreement, render_markdown
+
+    try:
+        result = run_agreement(first, second, LabelSchema.load(taxonomy))
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    table = render_markdown(result)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+        out.with_suffix(".md").write_text(table, encoding="utf-8")
+    typer.echo(table)
+    if out is not None:
+        typer.echo(f"wrote {out} and {out.with_suffix('.md')}")
+
+
 def _is_model(path: Path) -> bool:
     """An export folder (manifest) or a run folder (a best model): the contract's leading MODEL."""
     return path.is_dir() and any((path / name).is_file() for name in ("manifest.json", "policytag.json",
