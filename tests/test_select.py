@@ -40,9 +40,10 @@ def reports(tmp_path_factory) -> Path:
     return root
 
 
-def _select(reports: Path, out: Path, *args: str) -> list[dict]:
+def _select(first: Path, out: Path, *args: str) -> list[dict]:
+    """Run `policytag select FIRST ARGS… --out OUT`; the tasks it wrote (tasks.json or tasks.jsonl)."""
     recipe = ["--recipe", str(CONFIGS / "data" / "default.yaml")]
-    result = CliRunner().invoke(app, ["select", str(reports), "--out", str(out), *recipe, *args])
+    result = CliRunner().invoke(app, ["select", str(first), "--out", str(out), *recipe, *args])
     assert result.exit_code == 0, result.output
     if (out / "tasks.json").exists():
         return json.loads((out / "tasks.json").read_text(encoding="utf-8"))
@@ -96,3 +97,68 @@ def test_uncertainty_needs_a_model_and_says_so(reports, tmp_path):
     assert result.exit_code == 2
     assert "--strategy uncertainty needs a model" in result.output
     assert "Traceback" not in result.output
+
+
+def test_uncertainty_picks_the_lowest_margins_of_its_pool(reports, tmp_path, tiny_run):
+    from policytag import Predictor
+    from policytag.review.strategies import margin
+
+    eligible = _select(reports, tmp_path / "all", "--n", "500")
+    picked = _select(reports, tmp_path / "unc", "--n", "5", "--strategy", "uncertainty", "--model", str(tiny_run),
+                     "--pool", "500")
+    assert all(row["selected_by"] == "uncertainty" for row in picked)
+    assert {row["id"] for row in picked} <= {row["id"] for row in eligible}
+    predictor = Predictor.open(tiny_run)
+    margins = sorted(margin(tag) for tag in predictor.predict([row["text"] for row in eligible]))
+    again = sorted(margin(tag) for tag in predictor.predict([row["text"] for row in picked]))
+    assert again == pytest.approx(margins[:5], abs=2e-4)  # batches differ: the last digit may move
+
+
+def test_label_studio_tasks_carry_pre_annotations_and_a_config_for_both_axes(reports, tmp_path, tiny_run, schema):
+    out = tmp_path / "ls"
+    out.mkdir()
+    (out / "old.json").write_text("[]", encoding="utf-8")
+    tasks = _select(tiny_run, out, str(reports), "--n", "6", "--strategy", "diverse", "--format", "labelstudio")
+    assert [p.name for p in out.glob("*.json")] == ["tasks.json"]
+    assert isinstance(tasks, list) and len(tasks) == 6
+    for task in tasks:
+        assert task["data"]["text"] and isinstance(task["data"]["section_path"], str)
+        result = task["predictions"][0]["result"]
+        assert sorted(item["from_name"] for item in result) == ["domain", "role"]
+        for item in result:
+            assert item["to_name"] == "text" and item["type"] == "choices"
+            (label,) = item["value"]["choices"]
+            assert label in schema.labels(item["from_name"]) and 0 < item["score"] <= 1
+    config = (out / "labelstudio.xml").read_text(encoding="utf-8")
+    import xml.etree.ElementTree as ElementTree
+
+    view = ElementTree.fromstring(config)
+    controls = {c.get("name"): [choice.get("value") for choice in c] for c in view.iter("Choices")}
+    assert controls == {"role": list(schema.role), "domain": list(schema.domain), "domain_alt": list(schema.domain)}
+    assert all(c.get("toName") == "text" for c in view.iter("Choices"))
+    assert view.find("Text").get("value") == "$text"
+
+
+def test_a_label_studio_export_of_the_tasks_comes_back_through_prepare(reports, tmp_path, tiny_run, prepare_config):
+    from policytag.data.prepare import prepare
+
+    tasks = _select(tiny_run, tmp_path / "ls", str(reports), "--n", "4", "--format", "labelstudio")
+    export = []  # what Label Studio exports once annotators have corrected the pre-annotations
+    for k, task in enumerate(tasks):
+        chosen = {"role": ["achievement", "problem", "plan", "plan"][k], "domain": ["welfare", "urban", "reform", "safety"][k]}
+        result = [{"from_name": axis, "to_name": "text", "type": "choices", "value": {"choices": [label]}}
+                  for axis, label in chosen.items()]
+        export.append({"id": k + 1, "data": task["data"], "annotations": [{"id": k + 1, "result": result}],
+                       "predictions": task["predictions"]})
+    path = tmp_path / "project-1-at-2026-12-01.json"
+    path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    import dataclasses
+
+    stats = prepare([reports], tmp_path / "prepared", dataclasses.replace(prepare_config, annotations=[path]))
+    assert stats["hand_annotations"]["applied"] == 4 and not stats["hand_annotations"]["problems"]
+    rows = {json.loads(line)["id"]: json.loads(line)
+            for line in (tmp_path / "prepared" / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()}
+    for task in export:
+        labels = {item["from_name"]: item["value"]["choices"][0] for item in task["annotations"][0]["result"]}
+        row = rows[task["data"]["id"]]
+        assert (row["role"], row["domain"], row["label_source"]) == (labels["role"], labels["domain"], "hand")
