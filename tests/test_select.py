@@ -16,13 +16,20 @@ from policytag.text.normalize import normalize
 HELD_OUT = ("政府工作报告-主要城市/海口市/2025.md", "政府工作报告-省自治区/辽宁省/2017.md")
 LABELLED = ("政府工作报告-主要城市/南京市/2016.md",)
 DEV = [json.loads(line) for line in (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+REPEATED = ("坚持把保障和改善民生作为政府工作的出发点和落脚点，全年民生支出占一般公共预算支出的比重保持在八成以上，"
+            "新增城镇就业岗位二万个，城乡居民基本养老保险和基本医疗保险参保率稳定在百分之九十五以上，"
+            "新建改建中小学和幼儿园十二所，群众的获得感幸福感安全感持续增强。")
 NEW_REPORTS = {  # corpus layout: level folder / region / year
     "政府工作报告-主要城市/测试市/2030.md": REPORT_TEXT,
-    "政府工作报告-其他地市/样本市/2031.md": REPORT_TEXT.replace("2023", "2029").replace("32个", "17个")
-    + "\n" + DEV[0]["text"][:-2] + "。",  # a near-duplicate of a dev gold paragraph
+    "政府工作报告-其他地市/样本市/2031.md": "\n".join([
+        "二〇三〇年，全市新建改建农村公路120公里，完成高标准农田建设5万亩，农民人均可支配收入增长7%。",
+        "持续改善生态环境，全年空气质量优良天数比例达到90%，城市污水处理率达到97%。",
+        REPEATED,
+        DEV[0]["text"][:-2] + "。",  # a near-duplicate of a dev gold paragraph
+    ]),
     "政府工作报告-省自治区/试验省/2010.md": "\n".join(
-        f"（{k}）第{k}项工作稳步推进，全年新建学校{k}所，新增就业岗位{k * 1000}个，城乡居民收入稳步增长。"
-        for k in range(1, 13)
+        [f"（{k}）第{k}项工作稳步推进，全年新建学校{k}所，新增就业岗位{k * 1000}个，城乡居民收入稳步增长。"
+         for k in range(1, 13)] + [REPEATED.replace("十二所", "十三所")]  # nearly repeats 样本市's paragraph
     ),
 }
 
@@ -68,9 +75,10 @@ def test_select_never_returns_excluded_labelled_held_out_or_dev_like_paragraphs(
                    or row["region"] in ("海口市", "辽宁省", "南京市") for row in rows)
     assert "全年地区生产总值增长5.2%，一般公共预算收入完成120亿元，同比增长6%。" not in texts
     assert not any(DEV[0]["text"][:30] in text for text in texts)  # the near-duplicate
-    # everything else of the three new reports is there, each text once
+    # everything else of the three new reports is there, each text once, a near repeat once
     assert {row["region"] for row in rows} == {"测试市", "样本市", "试验省"}
-    assert len(texts) == len(rows) >= 12 + 4
+    assert len(texts) == len(rows) == 3 + 2 + 12 + 1
+    assert sum(text.startswith(REPEATED[:40]) for text in texts) == 1
     assert all(row["selected_by"] == strategy and "role" not in row and "domain" not in row for row in rows)
     assert set(rows[0]) == {"id", "doc_id", "text", "section_path", "section", "level", "region", "year",
                             "source", "selected_by"}
@@ -82,6 +90,17 @@ def test_diverse_spreads_over_reports_and_levels_and_keeps_the_per_report_cap(re
     assert {row["level"] for row in rows} == {"city", "prefecture", "province"}
     capped = _select(reports, tmp_path / "capped", "--n", "50", "--strategy", "diverse", "--per-report", "2")
     assert len(capped) == 6
+
+
+def test_a_prepared_dataset_gives_the_same_candidates_as_its_raw_reports(reports, tmp_path, prepare_config):
+    from policytag.data.prepare import prepare
+
+    prepare([reports], tmp_path / "prepared", prepare_config)
+    from_raw = _select(reports, tmp_path / "raw", "--n", "500")
+    from_prepared = _select(tmp_path / "prepared", tmp_path / "out", "--n", "500")
+    assert len(from_raw) > 10
+    strip = lambda rows: sorted((r["id"], r["text"], tuple(r["section_path"]), r["level"], r["year"]) for r in rows)
+    assert strip(from_prepared) == strip(from_raw)
 
 
 def test_the_same_seed_picks_the_same_paragraphs(reports, tmp_path):

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 from policytag.review.exclusions import Exclusions
+from policytag.review.neardup import NearDuplicates
 
 Predict = Callable[[list[str]], list]
 
@@ -28,13 +29,14 @@ class _Picks:
         self.texts: set[str] = set()
         self.per_doc: Counter[str] = Counter()
         self.refused: set[str] = set()  # ids the exclusions refused: asked once each
+        self.near = NearDuplicates([])  # the picks themselves: a text repeated across years counts once
 
     def eligible(self, row: dict) -> bool:
         if row["text"] in self.texts or row["id"] in self.refused:
             return False
         if self.per_report is not None and self.per_doc[row["doc_id"]] >= self.per_report:
             return False
-        if not self.exclusions.allows(row):
+        if not self.exclusions.allows(row) or self.near.match(row["text"]) is not None:
             self.refused.add(row["id"])
             return False
         return True
@@ -42,6 +44,7 @@ class _Picks:
     def take(self, row: dict) -> None:
         self.rows.append(row)
         self.texts.add(row["text"])
+        self.near.add(row["text"])
         self.per_doc[row["doc_id"]] += 1
 
     def eligible_stream(self, rows: Iterable[dict]) -> Iterator[dict]:
