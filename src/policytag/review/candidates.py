@@ -11,7 +11,6 @@ from pathlib import Path
 
 from policytag.data.prepare import PrepareConfig, read_paragraphs
 from policytag.io.jsonl import read_labelled
-from policytag.text.normalize import normalize
 
 # What a task carries about its paragraph: never a label or a prediction.
 TASK_KEYS = ("id", "doc_id", "text", "section_path", "section", "level", "region", "year", "source")
@@ -58,7 +57,7 @@ def _task_row(paragraph: dict, source: str | None) -> dict:
     row = {
         "id": paragraph.get("id") or f"{paragraph.get('doc_id')}#{int(paragraph.get('index') or 0):04d}",
         "doc_id": paragraph.get("doc_id"),
-        "text": normalize(paragraph["text"]),
+        "text": paragraph["text"],  # normalised by `prepare` already
         "section_path": list(section_path or ([section] if section else [])),
         "section": section,
         "level": paragraph.get("level"),

@@ -54,8 +54,8 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
         from policytag import Predictor
 
         predictor = Predictor.open(config.model)
+    exclusions = build_exclusions(config.data, list(config.exclude), prepare_config)  # its errors before the long read
     candidates, skipped = load_candidates(inputs, prepare_config)
-    exclusions = build_exclusions(config.data, list(config.exclude), prepare_config)
     rng = random.Random(config.seed)
     predict = predictor.predict if predictor is not None else None
     tags: dict = {}
