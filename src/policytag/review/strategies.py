@@ -144,12 +144,8 @@ def _from_report(rows: list[dict], quota: int, picks: _Picks, used: Counter, tag
     """Take up to `quota` eligible paragraphs of one report (shuffled already); returns how many."""
     fresh = [r for r in rows if r["text"] not in picks.texts]
     if predict is None:
-        chosen = []
-        for row in picks.eligible_stream(fresh):
-            chosen.append(row)
-            if len(chosen) == quota:
-                break
-    else:  # score a few more than needed and prefer the rarest predicted domains
+        order: Iterable[dict] = fresh
+    else:  # score a few more than needed and take the rarest predicted domains first
         sample = []
         for row in picks.eligible_stream(fresh):
             sample.append(row)
@@ -157,12 +153,23 @@ def _from_report(rows: list[dict], quota: int, picks: _Picks, used: Counter, tag
                 break
         missing = [r for r in sample if r["id"] not in tags]
         tags.update(zip((r["id"] for r in missing), predict([r["text"] for r in missing])))
-        chosen = []
-        for _ in range(min(quota, len(sample))):
-            row = min(sample, key=lambda r: used[("domain", tags[r["id"]]["domain"])])
-            sample.remove(row)
-            used[("domain", tags[row["id"]]["domain"])] += 1
-            chosen.append(row)
-    for row in chosen:
-        picks.take(row)
-    return len(chosen)
+        order = _rarest_domain_first(sample, used, tags)
+    taken = 0
+    for row in order:
+        if taken == quota:
+            break
+        if picks.eligible(row):  # again for a sample: two of its rows may repeat each other
+            picks.take(row)
+            taken += 1
+            if row["id"] in tags:
+                used[("domain", tags[row["id"]]["domain"])] += 1
+    return taken
+
+
+def _rarest_domain_first(sample: list[dict], used: Counter, tags: dict) -> Iterator[dict]:
+    """The rows in turn, each time the one whose predicted domain has been picked least so far."""
+    sample = list(sample)
+    while sample:
+        row = min(sample, key=lambda r: used[("domain", tags[r["id"]]["domain"])])
+        sample.remove(row)
+        yield row
