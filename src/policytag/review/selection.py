@@ -57,7 +57,7 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
     exclusions = build_exclusions(config.data, list(config.exclude), prepare_config)  # its errors before the long read
     candidates, skipped = load_candidates(inputs, prepare_config)
     rng = random.Random(config.seed)
-    predict = predictor.predict if predictor is not None else None
+    predict = _with_progress(predictor.predict) if predictor is not None else None
     tags: dict = {}
     if config.strategy == "random":
         picked = pick_random(candidates, config.n, exclusions, rng, config.per_report)
@@ -67,7 +67,7 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
         picked, tags = pick_uncertain(candidates, config.n, exclusions, rng, predict, config.pool, config.per_report)
     if predictor is not None and config.format != "jsonl":
         missing = [row for row in picked if row["id"] not in tags]
-        tags.update(zip((r["id"] for r in missing), predictor.predict([r["text"] for r in missing])))
+        tags.update(zip((r["id"] for r in missing), predict([r["text"] for r in missing])))
     rows = [{**row, "selected_by": config.strategy} for row in picked]
     schema = LabelSchema.load(prepare_config.rules.taxonomy)
     version = str(config.model) if config.model is not None else None
@@ -83,6 +83,22 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
         "refused": dict(exclusions.refused),
         "skipped": skipped,
     }
+
+
+def _with_progress(predict, chunk: int = 256):
+    """`predict` with a progress bar when there are many texts (a pool takes minutes on a CPU)."""
+
+    def run(texts: list[str]) -> list:
+        if len(texts) <= chunk:
+            return predict(texts)
+        from tqdm import tqdm
+
+        tags: list = []
+        for start in tqdm(range(0, len(texts), chunk), desc=f"scoring {len(texts):,} paragraphs", unit=" batches"):
+            tags += predict(texts[start : start + chunk])
+        return tags
+
+    return run
 
 
 def _decade(year: int | None) -> str:
