@@ -67,3 +67,24 @@ def test_agreement_names_the_file_and_row_of_an_unknown_label(tmp_path):
     assert result.exit_code == 2
     assert "a.jsonl: row 1 `domain`" in result.output and "welfar" in result.output
     assert "Traceback" not in result.output
+
+
+def test_agreement_reads_label_studio_exports_with_the_second_domain(tmp_path):
+    def export(path: Path, labels: list[tuple[str, str, str | None]]) -> Path:
+        tasks = []
+        for k, (role, domain, alt) in enumerate(labels):
+            result = [{"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": [value]}}
+                      for name, value in (("role", role), ("domain", domain), ("domain_alt", alt)) if value]
+            tasks.append({"id": k + 1, "data": {"id": f"r{k}", "text": TEXTS[k]}, "annotations": [{"result": result}]})
+        path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+        return path
+
+    a = export(tmp_path / "a.json", [("plan", "urban", "ecology"), ("plan", "reform", None), ("problem", "welfare", None)])
+    b = export(tmp_path / "b.json", [("plan", "ecology", None), ("plan", "reform", None), ("plan", "welfare", None)])
+    result = CliRunner().invoke(app, ["agreement", str(a), str(b), "--out", str(tmp_path / "f.json")])
+    assert result.exit_code == 0, result.output
+    figures = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
+    assert figures["paired"] == 3
+    assert figures["role"]["agreement"] == pytest.approx(2 / 3, abs=1e-4)
+    assert figures["domain"]["agreement"] == pytest.approx(2 / 3, abs=1e-4)
+    assert figures["domain"]["lenient_agreement"] == 1.0  # A's second domain is B's domain

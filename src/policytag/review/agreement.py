@@ -19,16 +19,18 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
 from policytag.io.jsonl import read_labelled
+from policytag.labels.annotations import read_label_studio
 from policytag.labels.schema import AXES, LabelSchema
 from policytag.text.normalize import normalize
 
 
 def read_annotations(path: Path, schema: LabelSchema) -> list[dict]:
-    """Annotation rows (JSONL with `text`, `role`, `domain`, optional `id`, `domain_alt`);
-    an unknown label is an error naming the file and line."""
+    """Annotation rows: JSONL with `text`, `role`, `domain`, optional `id`, `domain_alt`, or a
+    Label Studio JSON export of `policytag select` tasks; an unknown label is an error naming
+    the file and row."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such annotation file")
-    rows = read_labelled(path)
+    rows = read_label_studio(path) if path.suffix.lower() == ".json" else read_labelled(path)
     for number, row in enumerate(rows, start=1):
         for key, axis in (("role", "role"), ("domain", "domain"), ("domain_alt", "domain")):
             schema.check(axis, row.get(key) or None, f"{path}: row {number} `{key}`")

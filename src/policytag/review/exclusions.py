@@ -14,13 +14,13 @@ paragraphs already labelled, and near-duplicates of any evaluation paragraph.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from policytag.data.prepare import PrepareConfig, read_paragraphs
 from policytag.io.jsonl import read_labelled
+from policytag.labels.annotations import read_label_studio
 from policytag.review.neardup import NearDuplicates
 from policytag.text.normalize import normalize
 
@@ -93,12 +93,4 @@ def _rows(path: Path) -> list[dict]:
     """Rows of an exclusion file: JSONL with `text`, or a Label Studio task list (`data.text`)."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such exclusion file")
-    if path.suffix.lower() != ".json":
-        return read_labelled(path)
-    try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from err
-    if not isinstance(tasks, list) or not all(isinstance(t, dict) and "text" in t.get("data", {}) for t in tasks):
-        raise ValueError(f"{path}: expected a Label Studio task list (objects with data.text)")
-    return [{"id": t["data"].get("id"), "doc_id": t["data"].get("doc_id"), "text": t["data"]["text"]} for t in tasks]
+    return read_label_studio(path) if path.suffix.lower() == ".json" else read_labelled(path)
