@@ -44,6 +44,10 @@ def reports(tmp_path_factory) -> Path:
     for rel, text in NEW_REPORTS.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
+    dev_reports = sorted((DATA / "gold" / "dev-reports").iterdir())
+    (root / "dev").mkdir()
+    shutil.copy(dev_reports[0], root / "dev" / dev_reports[0].name)  # a dev gold report, under its own id
+    shutil.copy(dev_reports[1], root / "dev" / "renamed_2020.txt")  # another, renamed: its paragraphs repeat
     return root
 
 
@@ -75,6 +79,7 @@ def test_select_never_returns_excluded_labelled_held_out_or_dev_like_paragraphs(
                    or row["region"] in ("海口市", "辽宁省", "南京市") for row in rows)
     assert "全年地区生产总值增长5.2%，一般公共预算收入完成120亿元，同比增长6%。" not in texts
     assert not any(DEV[0]["text"][:30] in text for text in texts)  # the near-duplicate
+    assert not any(row["source"].startswith(str(reports / "dev")) for row in rows)  # the dev reports
     # everything else of the three new reports is there, each text once, a near repeat once
     assert {row["region"] for row in rows} == {"测试市", "样本市", "试验省"}
     assert len(texts) == len(rows) == 3 + 2 + 12 + 1
