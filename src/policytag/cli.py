@@ -279,6 +279,8 @@ def select(
                f"levels {summary['by_level']}; decades {summary['by_decade']}")
     if summary["picked"] < n:
         typer.echo(f"only {summary['picked']} of {n} found: add inputs, or raise --per-report")
+    if fmt != "jsonl" and model is None:
+        typer.echo("no model given: the tasks carry no pre-annotations")
     typer.echo(f"wrote {summary['tasks']}")
 
 
