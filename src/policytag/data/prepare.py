@@ -164,19 +164,7 @@ def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | N
     """Run the whole step; returns the statistics written to `out/stats.json`."""
     started = time.perf_counter()
     schema = LabelSchema.load(config.rules.taxonomy)
-    reports: list[_ReportResult] = []
-    skipped: list[dict] = []
-    for result in tqdm(_results(config, inputs), desc="reading reports", unit=" files"):
-        if isinstance(result, tuple):
-            skipped.append({"file": result[0], "reason": result[1]})
-            tqdm.write(f"skipped {result[0]}: {result[1]}")
-        else:
-            reports.append(result)
-            for warning in result.warnings:
-                tqdm.write(f"{result.source}: {warning}")
-    if not reports:
-        raise FileNotFoundError(f"no readable report under {', '.join(map(str, inputs))}")
-
+    reports, skipped = _read_reports(inputs, config)
     paragraphs = _assemble(reports)
     annotations = load_annotations(config.annotations, schema)
     overridden = _apply_annotations(paragraphs, annotations)
@@ -195,6 +183,29 @@ def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | N
         stats["rule_report"] = {axis: report[axis]["combined"] for axis in ("role", "domain")}
         (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False, indent=2), encoding="utf-8")
     return stats
+
+
+def read_paragraphs(inputs: list[Path], config: PrepareConfig) -> tuple[list[dict], list[dict]]:
+    """Every paragraph under `inputs` exactly as `prepare` reads it (same ids, sections, report
+    metadata and rule labels, before hand annotations), and the files skipped with why."""
+    reports, skipped = _read_reports(inputs, config)
+    return _assemble(reports), skipped
+
+
+def _read_reports(inputs: list[Path], config: PrepareConfig) -> tuple[list[_ReportResult], list[dict]]:
+    reports: list[_ReportResult] = []
+    skipped: list[dict] = []
+    for result in tqdm(_results(config, inputs), desc="reading reports", unit=" files"):
+        if isinstance(result, tuple):
+            skipped.append({"file": result[0], "reason": result[1]})
+            tqdm.write(f"skipped {result[0]}: {result[1]}")
+        else:
+            reports.append(result)
+            for warning in result.warnings:
+                tqdm.write(f"{result.source}: {warning}")
+    if not reports:
+        raise FileNotFoundError(f"no readable report under {', '.join(map(str, inputs))}")
+    return reports, skipped
 
 
 def _assemble(reports: list[_ReportResult]) -> list[dict]:

@@ -51,7 +51,7 @@ def _rows(path: Path, raw: str):
     elif suffix == ".json":
         tasks = json.loads(raw)
         for number, task in enumerate(tasks if isinstance(tasks, list) else [], start=1):
-            yield f"{path}: task {number}", _label_studio(task)
+            yield f"{path}: task {number}", label_studio_row(task)
     else:
         for number, line in enumerate(raw.splitlines(), start=1):
             if line.strip():
@@ -61,14 +61,27 @@ def _rows(path: Path, raw: str):
                     yield f"{path}:{number}", {"_error": f"not valid JSON ({err.msg})"}
 
 
-def _label_studio(task: dict) -> dict:
-    """Flatten a Label Studio task to {id, text, role, domain}."""
+def read_label_studio(path: Path) -> list[dict]:
+    """A Label Studio task list or export (JSON), flattened by `label_studio_row`; a file that is
+    not one is an error naming it."""
+    try:
+        tasks = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from err
+    if not isinstance(tasks, list) or not all(isinstance(t, dict) and "text" in t.get("data", {}) for t in tasks):
+        raise ValueError(f"{path}: expected a Label Studio task list (objects with data.text)")
+    return [label_studio_row(task) for task in tasks]
+
+
+def label_studio_row(task: dict) -> dict:
+    """Flatten an exported Label Studio task to {id, doc_id, text, role, domain, domain_alt}
+    (its first annotation; choices named after the keys, as `policytag select` configures them)."""
     data = task.get("data", {})
-    row = {"id": data.get("id"), "text": data.get("text")}
+    row = {"id": data.get("id"), "doc_id": data.get("doc_id"), "text": data.get("text")}
     for annotation in task.get("annotations", [])[:1]:
         for result in annotation.get("result", []):
             choices = result.get("value", {}).get("choices", [])
-            if result.get("from_name") in AXES and choices:
+            if result.get("from_name") in (*AXES, "domain_alt") and choices:
                 row[result["from_name"]] = choices[0]
     return row
 
