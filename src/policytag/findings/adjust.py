@@ -94,6 +94,15 @@ def confusion_matrix(counts: np.ndarray) -> np.ndarray:
 def adjusted_prevalence(observed: np.ndarray, confusion: np.ndarray) -> np.ndarray:
     """Solve observed = Cᵀ p for p (least squares), clip at 0 and renormalise; batched over
     leading axes of `observed` (…, labels) and `confusion` (…, labels, labels)."""
-    solved = (np.linalg.pinv(np.swapaxes(confusion, -1, -2)) @ observed[..., None])[..., 0]
-    clipped = np.clip(solved, 0, None)
+    return adjust_with(observed, solver(confusion))
+
+
+def solver(confusion: np.ndarray) -> np.ndarray:
+    """The least-squares inverse of Cᵀ (batched), to adjust many groups with one C."""
+    return np.linalg.pinv(np.swapaxes(confusion, -1, -2))
+
+
+def adjust_with(observed: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """`adjusted_prevalence` given `solver(C)`: where every solved share is ≤ 0, the observed ones."""
+    clipped = np.clip((inverse @ observed[..., None])[..., 0], 0, None)
     return np.where(clipped.sum(axis=-1, keepdims=True) > 0, normalise(clipped), observed)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from policytag.findings.adjust import Confusion, adjusted_prevalence
+from policytag.findings.adjust import Confusion, adjust_with, solver
 from policytag.findings.coverage import Coverage
 from policytag.findings.shares import (
     group_counts,
@@ -25,7 +25,8 @@ def share_table(table: pd.DataFrame, by: Sequence[str], schema: LabelSchema, wei
     `share` with `share_low`/`share_high` (95%, resampling the group's reports), `reports`; with
     `confusions`, `adjusted` and its interval (C re-estimated in every replicate); with `coverage`,
     `covered` (every paragraph of the group inside the labelled levels and years)."""
-    fixed = {axis: (c.matrix(), c.replicates(resamples, rng)) for axis, c in (confusions or {}).items()}
+    inverses = {axis: (solver(c.matrix()), solver(c.replicates(resamples, rng)))
+                for axis, c in (confusions or {}).items()}
     inside = coverage.covered(table) if coverage is not None else None  # which fields to check: the whole table's
     records = []
     for key, rows in _groups(table, by):
@@ -39,11 +40,11 @@ def share_table(table: pd.DataFrame, by: Sequence[str], schema: LabelSchema, wei
             estimate, replicates = shares_with_replicates(counts, resamples, rng)
             columns = {"paragraphs": counts.paragraphs.sum(axis=0).astype(int), "characters": characters.astype(int),
                        "share": estimate, **_interval("share", replicates, estimate)}
-            if axis in fixed:
-                matrix, matrices = fixed[axis]
-                adjusted = adjusted_prevalence(estimate, matrix)
+            if axis in inverses:  # replicate b pairs resampled reports b with C re-estimated b
+                inverse, inverse_replicates = inverses[axis]
+                adjusted = adjust_with(estimate, inverse)
                 columns |= {"adjusted": adjusted,
-                            **_interval("adjusted", adjusted_prevalence(replicates, matrices), adjusted)}
+                            **_interval("adjusted", adjust_with(replicates, inverse_replicates), adjusted)}
             for k, label in enumerate(labels):
                 records.append({**group, "axis": axis, "label": label,
                                 **{name: values[k] for name, values in columns.items()}})
