@@ -213,3 +213,20 @@ def test_coverage_flags_reports_of_an_unknown_level_or_a_year_outside_the_labell
     assert coverage.covered(table).tolist() == [True, False, False, False]
     # a field the tags do not carry is not checked
     assert coverage.covered(table[["year"]]).tolist() == [True, False, True, True]
+
+
+def test_without_groups_levels_or_regions_one_group_and_no_region_picture(tmp_path, schema):
+    rows = [{**r, "doc_id": f"report-{r['doc_id'][-4:]}"} for r in synthetic_tags(schema)]  # ids say a year, no level or region
+    rows = [{k: v for k, v in r.items() if k != "uncertain"} for r in rows]  # and no uncertain column
+    tags = write_jsonl(tmp_path / "plain.jsonl", rows)
+    table = read_tags([tags], [], schema)
+    assert table["level"].isna().all() and table["region"].isna().all() and not table["uncertain"].any()
+    result = CliRunner().invoke(app, ["summarize", str(tags), "--out", str(tmp_path / "out"), "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    shares = pd.read_csv(tmp_path / "out" / "shares.csv")
+    assert len(shares) == len(schema.role) + len(schema.domain)
+    assert np.allclose(shares.groupby("axis")["share"].sum(), 1.0)
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["domain_shares_by_year.png",
+                                                                       "problem_by_domain.png"]
+    refused = CliRunner().invoke(app, ["summarize", str(tags), "--out", str(tmp_path / "x"), "--exclude-uncertain"])
+    assert refused.exit_code == 2 and "no `uncertain` column" in refused.output

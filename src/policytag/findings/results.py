@@ -72,6 +72,11 @@ def role_by_domain(table: pd.DataFrame, schema: LabelSchema, weight: str, resamp
     return result
 
 
+def group_rows(shares: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The first row of each group of a `share_table`, in its order (one row when `by` is empty)."""
+    return shares.drop_duplicates(subset=list(by)) if by else shares.head(1)
+
+
 def _interval(name: str, replicates: np.ndarray, estimate: np.ndarray) -> dict[str, np.ndarray]:
     low, high = percentile_interval(replicates, estimate)
     return {f"{name}_low": low, f"{name}_high": high}

@@ -15,7 +15,7 @@ from policytag.config import CONFIGS
 from policytag.findings import pictures
 from policytag.findings.adjust import Confusion, read_predictions
 from policytag.findings.coverage import Coverage, labelled_rows
-from policytag.findings.results import role_by_domain, share_table
+from policytag.findings.results import group_rows, role_by_domain, share_table
 from policytag.findings.summary import write_summary
 from policytag.findings.tables import read_tags
 from policytag.labels.schema import AXES, LabelSchema
@@ -77,7 +77,7 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
 
     drawn = _pictures(table, shares, roles_domains, schema, config, rng, out)
     write_summary(out / "summary.md", shares, config.by, roles_domains, schema, facts, drawn)
-    uncovered = int((~shares.drop_duplicates(subset=list(config.by) or None)["covered"]).sum()) if coverage else 0
+    uncovered = int((~group_rows(shares, config.by)["covered"]).sum()) if coverage else 0
     return {**facts, "groups": len(shares) // (len(schema.role) + len(schema.domain)),
             "uncovered_groups": uncovered, "pictures": drawn, "out": str(out)}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from policytag.findings.results import group_rows
 from policytag.labels.schema import AXES, LabelSchema
 
 GROUPS_SHOWN = 60  # per table; shares.csv has every group
@@ -54,12 +55,12 @@ def _adjustment_note(confusion: dict) -> list[str]:
 
 
 def _coverage_note(shares: pd.DataFrame, by: Sequence[str], coverage: str) -> list[str]:
-    groups = shares.drop_duplicates(subset=list(by) or None)
+    groups = group_rows(shares, by)
     outside = groups[~groups["covered"]]
     lines = [f"Labelled data covers: {coverage}."]
     if outside.empty:
         return lines + ["Every group lies inside it.", ""]
-    names = [", ".join(f"{f}={'unknown' if pd.isna(row[f]) else row[f]}" for f in by) or "all"
+    names = [", ".join(f"{f}={'unknown' if pd.isna(row[f]) else row[f]}" for f in by) or "all paragraphs together"
              for _, row in outside.iterrows()]
     shown = "; ".join(names[:GROUPS_SHOWN]) + (" …" if len(names) > GROUPS_SHOWN else "")
     return lines + [f"**{len(names)} group(s) lie outside it** (marked ⚠ below; `covered` false in "
@@ -71,7 +72,7 @@ def _wide(shares: pd.DataFrame, by: Sequence[str], axis: str, column: str, schem
     rows["cell"] = [f"{v:.1%} [{lo:.1%}–{hi:.1%}]" for v, lo, hi in
                     zip(rows[column], rows[f"{column}_low"], rows[f"{column}_high"])]
     keys = list(by) or ["axis"]
-    groups = rows.drop_duplicates(subset=keys)  # share_table's order: one row per group
+    groups = group_rows(rows, by)
     table = groups[keys + ["reports"]].reset_index(drop=True)
     if "covered" in groups.columns:
         table.insert(len(keys), "", ["" if c else "⚠" for c in groups["covered"]])
