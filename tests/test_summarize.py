@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from conftest import glyph_warnings
 from policytag.cli import app
 from policytag.findings.adjust import Confusion, adjusted_prevalence, confusion_matrix
 from policytag.findings.coverage import Coverage
@@ -125,8 +126,11 @@ def test_adjustment_clips_at_zero_and_keeps_unseen_classes_as_read_right():
 
 def test_cli_writes_shares_tables_pictures_and_summary_and_flags_uncovered_groups(tmp_path, tags, evaluation, schema):
     out = tmp_path / "summary"
-    result = CliRunner().invoke(app, ["summarize", str(tags), "--by", "year,level", "--out", str(out),
-                                      "--adjust", str(evaluation), "--bootstrap", "200"])
+    args = ["summarize", str(tags), "--by", "year,level", "--out", str(out), "--adjust", str(evaluation),
+            "--bootstrap", "200"]
+    results = []
+    assert glyph_warnings(lambda: results.append(CliRunner().invoke(app, args))) == []  # Chinese names drawn
+    result = results[0]
     assert result.exit_code == 0, result.output
     shares = pd.read_csv(out / "shares.csv")
     assert list(shares.columns[:10]) == ["year", "level", "axis", "label", "paragraphs", "characters", "share",
