@@ -4,6 +4,7 @@ coverage flags, the options, and what lands on disk."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ def evaluation(tmp_path, schema):
                      "role": gold_role if right else str(rng.choice(schema.role)),
                      "domain": gold_domain if right else str(rng.choice(schema.domain))})
     write_jsonl(folder / "predictions.jsonl", rows)
+    (folder / "metrics.json").write_text(json.dumps({"model": "exports/a", "data": "gone.jsonl"}), encoding="utf-8")
     return folder
 
 
@@ -126,15 +128,18 @@ def test_adjustment_clips_at_zero_and_keeps_unseen_classes_as_read_right():
 
 def test_cli_writes_shares_tables_pictures_and_summary_and_flags_uncovered_groups(tmp_path, tags, evaluation, schema):
     out = tmp_path / "summary"
+    other = tmp_path / "eval-other-model"  # the same rows, said to score another model
+    shutil.copytree(evaluation, other)
+    (other / "metrics.json").write_text(json.dumps({"model": "exports/b"}), encoding="utf-8")
     args = ["summarize", str(tags), "--by", "year,level", "--out", str(out), "--adjust", str(evaluation),
-            "--bootstrap", "200"]
+            "--adjust", str(other), "--bootstrap", "200"]
     results = []
     assert glyph_warnings(lambda: results.append(CliRunner().invoke(app, args))) == []  # Chinese names drawn
     result = results[0]
     assert result.exit_code == 0, result.output
     shares = pd.read_csv(out / "shares.csv")
-    assert list(shares.columns[:10]) == ["year", "level", "axis", "label", "paragraphs", "characters", "share",
-                                         "share_low", "share_high", "reports"]
+    assert list(shares.columns[:10]) == ["year", "level", "axis", "label", "paragraphs", "share", "share_low",
+                                         "share_high", "reports", "characters"]
     assert pd.read_parquet(out / "shares.parquet")["share"].tolist() == pytest.approx(shares["share"].tolist())
     assert (shares["adjusted_low"] <= shares["adjusted"]).all() and (shares["adjusted"] <= shares["adjusted_high"]).all()
     assert np.allclose(shares.groupby(["year", "level", "axis"])["adjusted"].sum(), 1.0)
@@ -154,6 +159,8 @@ def test_cli_writes_shares_tables_pictures_and_summary_and_flags_uncovered_group
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "生态环境与绿色低碳" in summary and "问题不足" in summary
     assert "6 group(s) lie outside it" in summary and "⚠" in summary
+    assert "400 held-out labelled paragraphs" in summary  # a paragraph in two folders counts once
+    assert "2 different model paths" in summary
     assert "![domain_shares_by_year.png](domain_shares_by_year.png)" in summary
 
 

@@ -12,6 +12,7 @@ re-estimates C from labelled reports drawn with replacement.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,16 @@ def read_predictions(folders: Sequence[Path]) -> list[dict]:
                 seen.add(key)
                 rows.append({**row, "source": str(folder)})
     return rows
+
+
+def evaluated_models(folders: Sequence[Path]) -> list[str]:
+    """The distinct models (`model` of each folder's metrics.json) the evaluations scored."""
+    models = set()
+    for folder in folders:
+        metrics = Path(folder) / "metrics.json"
+        if metrics.is_file():
+            models.add(str(json.loads(metrics.read_text(encoding="utf-8")).get("model")))
+    return sorted(models)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def share_table(table: pd.DataFrame, by: Sequence[str], schema: LabelSchema, wei
             for k, label in enumerate(labels):
                 records.append({**group, "axis": axis, "label": label,
                                 **{name: values[k] for name, values in columns.items()}})
-    order = [*by, "axis", "label", "paragraphs", "characters", "share", "share_low", "share_high", "reports"]
+    order = [*by, "axis", "label", "paragraphs", "share", "share_low", "share_high", "reports", "characters"]
     frame = pd.DataFrame.from_records(records)
     return frame[order + [c for c in frame.columns if c not in order]]
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from policytag.config import CONFIGS
 from policytag.findings import pictures
-from policytag.findings.adjust import Confusion, read_predictions
+from policytag.findings.adjust import Confusion, evaluated_models, read_predictions
 from policytag.findings.coverage import Coverage, labelled_rows
 from policytag.findings.results import group_rows, role_by_domain, share_table
 from policytag.findings.summary import write_summary
@@ -60,7 +60,7 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
                       for axis in AXES}
         facts["confusion"] = {"paragraphs": confusions["domain"].paragraphs,
                               "reports": len(confusions["domain"].counts),
-                              "folders": [str(f) for f in config.adjust],
+                              "folders": [str(f) for f in config.adjust], "models": evaluated_models(config.adjust),
                               "unseen": {axis: c.unseen() for axis, c in confusions.items()},
                               "condition": {axis: float(np.linalg.cond(c.matrix())) for axis, c in confusions.items()}}
     if config.adjust or config.coverage:

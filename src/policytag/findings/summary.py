@@ -43,6 +43,10 @@ def _adjustment_note(confusion: dict) -> list[str]:
     note = (f"Adjusted shares correct for the model's confusion, estimated on {confusion['paragraphs']} "
             f"held-out labelled paragraphs from {confusion['reports']} reports ({', '.join(confusion['folders'])}); "
             "the labelled reports are resampled too, so C's own uncertainty is in the intervals.")
+    if len(confusion["models"]) > 1:
+        note += (f" **The evaluations score {len(confusion['models'])} different model paths** "
+                 f"({', '.join(confusion['models'])}): C mixes their confusions; give evaluations of the export "
+                 "that wrote the tags.")
     shaky = [f"{axis} {cond:.3g}" for axis, cond in confusion["condition"].items() if cond > ILL_CONDITIONED]
     if shaky:
         note += (" **C is close to singular** (condition number " + ", ".join(shaky) + "): the model barely "
