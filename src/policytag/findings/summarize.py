@@ -21,6 +21,8 @@ from policytag.findings.tables import read_tags
 from policytag.labels.schema import AXES, LabelSchema
 
 WEIGHTS = ("paragraphs", "characters")
+OUTPUT_COLUMNS = ("axis", "label", "paragraphs", "share", "share_low", "share_high", "reports", "characters",
+                  "covered", "adjusted", "adjusted_low", "adjusted_high")
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class SummaryConfig:
             raise ValueError(f"--weight {self.weight!r}: choose {' or '.join(WEIGHTS)}")
         if self.bootstrap < 1:
             raise ValueError(f"--bootstrap {self.bootstrap}: give at least 1 resample (1000 is usual)")
-        clash = set(self.by) & {"axis", "label", "share", "paragraphs", "reports"}
+        clash = set(self.by) & set(OUTPUT_COLUMNS)
         if clash:
             raise ValueError(f"--by {', '.join(sorted(clash))}: that name is a column of shares.csv itself")
 
@@ -53,7 +55,7 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
              "bootstrap": config.bootstrap, "seed": config.seed}
 
     # The confusion matrix and the coverage come from held-out evaluations of the same export.
-    confusions, coverage = None, None
+    confusions, coverage, evaluations = None, None, []
     if config.adjust:
         evaluations = read_predictions(config.adjust)
         confusions = {axis: Confusion.from_rows(evaluations, axis, schema.labels(axis), config.exclude_uncertain)
@@ -64,8 +66,7 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
                               "unseen": {axis: c.unseen() for axis, c in confusions.items()},
                               "condition": {axis: float(np.linalg.cond(c.matrix())) for axis, c in confusions.items()}}
     if config.adjust or config.coverage:
-        coverage = Coverage.from_rows(labelled_rows(evaluations if config.adjust else [], config.coverage,
-                                                    config.adjust))
+        coverage = Coverage.from_rows(labelled_rows(evaluations, config.coverage, config.adjust))
         facts["coverage"] = coverage.describe()
 
     shares = share_table(table, config.by, schema, config.weight, config.bootstrap, rng, confusions, coverage)
