@@ -241,3 +241,8 @@ def test_without_groups_levels_or_regions_one_group_and_no_region_picture(tmp_pa
                                                                        "problem_by_domain.png"]
     refused = CliRunner().invoke(app, ["summarize", str(tags), "--out", str(tmp_path / "x"), "--exclude-uncertain"])
     assert refused.exit_code == 2 and "no `uncertain` column" in refused.output
+
+
+def test_summarize_help_works_without_a_model():
+    result = CliRunner().invoke(app, ["summarize", "--help"])
+    assert result.exit_code == 0 and "--adjust" in result.output and "--weight" in result.output
