@@ -1,12 +1,11 @@
 """Evaluation: metrics against hand computation, gold-file problems, pictures, the CLI."""
 
 import json
-import warnings
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA
+from conftest import DATA, glyph_warnings
 from policytag.cli import app
 from policytag.evaluation.gold import GoldError, read_gold
 from policytag.evaluation.metrics import (
@@ -79,13 +78,6 @@ def test_bad_gold_lines_are_reported_by_line_number(tmp_path, schema):
         read_gold(empty, schema)
 
 
-def _glyph_warnings(draw) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        draw()
-    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
-
-
 def test_pictures_render_chinese_with_no_missing_glyph(tmp_path, schema):
     import matplotlib.pyplot as plt
 
@@ -97,13 +89,13 @@ def test_pictures_render_chinese_with_no_missing_glyph(tmp_path, schema):
     def draw():
         plots.confusion_plot(confusion, labels, schema.names, "领域 domain", tmp_path / "c.png")
 
-    assert _glyph_warnings(draw) == []
+    assert glyph_warnings(draw) == []
     assert (tmp_path / "c.png").stat().st_size > 10_000
     # the check can fail: the same picture with matplotlib's default font misses the glyphs
     family = plt.rcParams["font.family"]
     plt.rcParams["font.family"] = ["DejaVu Sans"]
     try:
-        assert _glyph_warnings(draw)
+        assert glyph_warnings(draw)
     finally:
         plt.rcParams["font.family"] = family
 

@@ -197,6 +197,39 @@ def predict(
     typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files; wrote {out}")
 
 
+@app.command()
+def summarize(
+    tags: Annotated[list[Path], typer.Argument(help="Tag files from `policytag predict`: .jsonl, .csv or .parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for shares.csv/.parquet, tables, pictures, summary.md.")],
+    by: Annotated[str, typer.Option(help="Group fields, comma-separated: year,level (empty: all together).")] = "",
+    exclude_uncertain: Annotated[bool, typer.Option(help="Leave out paragraphs flagged uncertain.")] = False,
+    weight: Annotated[str, typer.Option(help="What a share counts: paragraphs or characters.")] = "paragraphs",
+    adjust: Annotated[
+        Optional[list[Path]], typer.Option(help="`policytag evaluate` folder of the same export (repeatable): "
+                                                "adds confusion-adjusted shares.")
+    ] = None,
+    coverage: Annotated[
+        Optional[list[Path]], typer.Option(help="Labelled JSONL (repeatable) saying which levels and years were checked.")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(help="Report resamples per group for the 95% intervals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the resampling.")] = 13,
+) -> None:
+    """Role and domain shares per group with 95% intervals, a role x domain table, pictures, summary.md."""
+    from policytag.findings.summarize import SummaryConfig, summarize as run_summarize
+
+    try:
+        config = SummaryConfig(by=tuple(f.strip() for f in by.split(",") if f.strip()),
+                               exclude_uncertain=exclude_uncertain, weight=weight, adjust=tuple(adjust or ()),
+                               coverage=tuple(coverage or ()), bootstrap=bootstrap, seed=seed)
+        result = run_summarize(tags, out, config)
+    except (FileNotFoundError, ValueError) as err:  # TagFileError and EvaluationError are ValueErrors
+        _fail(str(err))
+    typer.echo(f"{result['paragraphs']:,} paragraphs from {result['reports']:,} reports in {result['groups']} groups")
+    if "coverage" in result:
+        typer.echo(f"labelled data: {result['coverage']}; {result['uncovered_groups']} groups outside it")
+    typer.echo(f"wrote {out}/shares.csv, shares.parquet, role_by_domain.csv, summary.md, {', '.join(result['pictures'])}")
+
+
 @app.command("run")
 def run_job(
     recipe: Annotated[
