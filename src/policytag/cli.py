@@ -74,21 +74,18 @@ def train(
     import os
     import sys
 
-    import yaml
-
-    from policytag.config import from_dict
-    from policytag.training.config import TrainConfig, load_train_config
+    from policytag.training.config import load_run_config, load_train_config
     from policytag.training.loop import train as run_training
     from policytag.training.run import new_run_dir
 
     try:
         if resume is not None:  # the run's own resolved recipe, so nothing can drift
-            saved = yaml.safe_load((resume / "config.yaml").read_text(encoding="utf-8"))
-            config = from_dict(TrainConfig, saved, source=str(resume / "config.yaml"))
+            config = load_run_config(resume)
             run = resume
         else:
             path = _recipe_path(recipe, "train")
             config = load_train_config(path, overrides or [])
+            config.data.train_file()  # before the run folder exists: a missing dataset leaves none
             if out is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
                 raise ConfigError("several processes share one run folder: give it with --out")
             run = out or new_run_dir(Path("experiments"), path.stem)
