@@ -169,13 +169,14 @@ def predict(
     """Tag every paragraph of new reports with role and domain."""
     from policytag.predict.manifest import BrokenExport
     from policytag.predict.predictor import Predictor
-    from policytag.predict.writing import write_tags
+    from policytag.predict.writing import OutputInUse, write_tags
 
     try:
         predictor = Predictor.open(model, backend)
     except (BrokenExport, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     failed: list[str] = []
+    lines: list[str] = []
 
     def tags():
         from tqdm import tqdm
@@ -183,15 +184,17 @@ def predict(
         for document, found in tqdm(predictor.tag_documents(inputs), desc="predict", unit="file"):
             if document.error:
                 failed.append(f"{document.source}: {document.error}")
+            lines.extend(f"{document.source}: {warning}" for warning in document.warnings)
             yield from found
 
     try:
         rows = write_tags(out, tags())
-    except ValueError as err:
+    except (OutputInUse, ValueError) as err:
         _fail(str(err))
-    for failure in failed:
-        typer.echo(f"  skipped {failure}")
-    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files; wrote {out}")
+    for problem in [*failed, *lines[:20]]:
+        typer.echo(f"  skipped {problem}")
+    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files "
+               f"and {len(lines)} lines; wrote {out}")
 
 
 @app.command("run")

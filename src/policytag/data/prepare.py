@@ -7,6 +7,7 @@ statistics and, when gold paragraphs are given, the rule report.
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 from collections import Counter
@@ -157,7 +158,9 @@ def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResul
         return
     context = multiprocessing.get_context("spawn")  # no fork: torch may be loaded in this process
     with context.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.imap(_process, sources, chunksize=8)
+        # A few files per worker at a time: `imap` alone would read every input ahead into memory.
+        while batch := list(itertools.islice(sources, config.workers * 4)):
+            yield from pool.imap(_process, batch, chunksize=2)
 
 
 def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None) -> dict:

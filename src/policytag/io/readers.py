@@ -123,7 +123,14 @@ def _read_pdf(report: RawReport, data: bytes) -> None:
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):  # AES needs `cryptography` (a dependency)
+            raise UnreadableFile("PDF is protected by a password; save a copy without it (e.g. "
+                                 "`qpdf --decrypt --password=… in.pdf out.pdf`) and read that")
         pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableFile:
+        raise
+    except pypdf.errors.DependencyError as err:
+        raise UnreadableFile(f"encrypted PDF, and {err}: pip install cryptography") from err
     except Exception as err:  # pypdf raises many types for damaged files
         raise UnreadableFile(f"not a readable PDF: {err}") from err
     report.encoding = "pdf"
@@ -164,11 +171,26 @@ def _read_jsonl(report: RawReport, data: bytes) -> None:
         except json.JSONDecodeError as err:
             report.warnings.append(f"line {number}: not valid JSON ({err.msg}); skipped")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            report.warnings.append(f"line {number}: expected an object with a string `text`; skipped")
+        problem = _record_problem(record)
+        if problem:
+            report.warnings.append(f"line {number}: {problem}; skipped")
             continue
         records.append({**record, "_line": number})
     report.records = records
+
+
+def _record_problem(record: object) -> str | None:
+    """Why a JSONL input line cannot be a paragraph (wrong shape or field types), or None."""
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        return "expected an object with a string `text`"
+    index = record.get("index")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+        return f"`index` must be a whole number, got {index!r}"
+    for key, types in (("doc_id", (str, int)), ("id", (str, int)), ("section", (str,))):
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
+            return f"`{key}` must be a string, got {value!r}"
+    return None
 
 
 _READERS: dict[str, Callable[[RawReport, bytes], None]] = {
