@@ -10,11 +10,16 @@ from policytag.io.encoding import UnreadableFile, decode_bytes
 
 
 def read_text(path: Path) -> str:
-    """A text file decoded the way report files are (a byte-order mark dropped; UTF-8, UTF-16
-    or GB18030); `ValueError` naming the file when it is binary, `FileNotFoundError` when missing."""
+    """A text file as UTF-8 (a byte-order mark dropped), or else decoded the way report files
+    are (UTF-16, GB18030); `ValueError` naming the file when it is binary, `FileNotFoundError`
+    when missing."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")  # the contract's encoding: taken as it is, whatever it holds
+    except UnicodeDecodeError:
+        pass
     if not data.strip():
         return ""
     try:

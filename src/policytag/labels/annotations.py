@@ -26,6 +26,7 @@ class Annotations:
     by_id: dict[str, dict[str, str]] = field(default_factory=dict)
     by_text: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    rows: int = 0  # rows kept (a later row for the same id or text replaces an earlier one)
 
     def __len__(self) -> int:
         return len(self.by_id) + len(self.by_text)
@@ -113,7 +114,9 @@ def _add(result: Annotations, schema: LabelSchema, where: str, row: object) -> N
         result.problems.append(f"{where}: no role or domain label")
     elif row.get("id"):
         result.by_id[str(row["id"])] = labels
+        result.rows += 1
     elif row.get("text"):
         result.by_text[normalize(str(row["text"]))] = labels
+        result.rows += 1
     else:
         result.problems.append(f"{where}: neither `id` nor `text` to match a paragraph by")
