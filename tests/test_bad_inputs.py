@@ -169,3 +169,10 @@ def test_prepare_over_an_older_dataset_leaves_no_stale_rule_report(tmp_path):
     result = runner.invoke(app, ["prepare", str(tmp_path / "in"), "--out", str(out), "--set", "workers=1"])
     assert result.exit_code == 0, result.output
     assert not (out / "rule_report.json").exists() and not (out / "rule_report.md").exists()
+
+
+def test_a_jsonl_file_with_no_usable_line_says_why():
+    from policytag.io.encoding import UnreadableFile
+
+    with pytest.raises(UnreadableFile, match=r"no usable line \(2 skipped; first: line 1: `index`"):
+        read_report("x.jsonl", PurePosixPath("x.jsonl"), b'{"text": "a", "index": "a1"}\n[1]\n')

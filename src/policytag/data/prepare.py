@@ -7,7 +7,6 @@ statistics and, when gold paragraphs are given, the rule report.
 
 from __future__ import annotations
 
-import itertools
 import json
 import multiprocessing
 from collections import Counter
@@ -158,9 +157,26 @@ def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResul
         return
     context = multiprocessing.get_context("spawn")  # no fork: torch may be loaded in this process
     with context.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
-        # A few files per worker at a time: `imap` alone would read every input ahead into memory.
-        while batch := list(itertools.islice(sources, config.workers * 4)):
+        for batch in _batches(sources, config.workers * 4, _BATCH_BYTES):
             yield from pool.imap(_process, batch, chunksize=2)
+
+
+# `imap` alone would read every input ahead into memory: files go to the workers a few at a
+# time, and no more bytes at once than one file may hold (a big file goes alone).
+_BATCH_BYTES = 64 << 20
+
+
+def _batches(sources: Iterator[SourceFile], count: int, size: int) -> Iterator[list[SourceFile]]:
+    batch: list[SourceFile] = []
+    held = 0
+    for source in sources:
+        batch.append(source)
+        held += len(source.data or b"")
+        if len(batch) >= count or held >= size:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None) -> dict:

@@ -44,6 +44,8 @@ def read_report(source: str, rel: PurePosixPath, data: bytes) -> RawReport:
     report = RawReport(source=source, rel=rel)
     reader(report, data)
     if not report.blocks and not report.records:
+        if report.warnings:  # a JSONL file whose every line was skipped: say why, not just "no text"
+            raise UnreadableFile(f"no usable line ({len(report.warnings)} skipped; first: {report.warnings[0]})")
         raise UnreadableFile("no text in file")
     return report
 
