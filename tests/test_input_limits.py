@@ -128,3 +128,19 @@ def test_listing_without_reading_gives_the_same_files(tmp_path, read):
     archive = _zeros_zip(tmp_path / "r.zip", [("a.txt", 10), ("b.txt", 2 * ONE_MB)])
     listed = [(f.source, f.rel) for f in iter_source_files([archive, tmp_path], SMALL, read=read)]
     assert listed == [(f.source, f.rel) for f in iter_source_files([archive, tmp_path], SMALL)]
+
+
+def test_a_member_that_fails_to_unpack_does_not_shift_later_report_ids(tmp_path):
+    from policytag.predict.documents import iter_documents
+
+    with zipfile.ZipFile(tmp_path / "r.zip", "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.txt", REPORT_TEXT)
+        archive.writestr("b.txt", REPORT_TEXT)
+    data = bytearray((tmp_path / "r.zip").read_bytes())
+    start = data.index(REPORT_TEXT.encode())
+    data[start] ^= 0xFF  # a.txt's bytes no longer match its CRC: the archive fails while read
+    (tmp_path / "r.zip").write_bytes(bytes(data))
+    (tmp_path / "c.txt").write_text(REPORT_TEXT, encoding="utf-8")
+    documents = list(iter_documents([tmp_path / "r.zip", tmp_path / "c.txt"]))
+    assert [(d.source.endswith("r.zip"), d.error is not None) for d in documents] == [(True, True), (False, False)]
+    assert {p.doc_id for p in documents[1].paragraphs} == {"c"}

@@ -34,15 +34,26 @@ class Document:
     warnings: list[str] = field(default_factory=list)
 
 
+def _report_ids(inputs: list[Path], limits: ReadLimits) -> dict[str, list[str]]:
+    """Report ids by source, in input order. Ids need every file's name first (two may share
+    one); this listing reads no bytes. Keyed by source, not by position: an archive that turns
+    out damaged while read yields fewer entries than its listing."""
+    listed = list(iter_source_files(inputs, limits, read=False))
+    ids: dict[str, list[str]] = {}
+    for source, doc_id in zip(listed, report_ids([s.rel for s in listed])):
+        ids.setdefault(source.source, []).append(doc_id)
+    return ids
+
+
 def iter_documents(inputs: list[Path], segmenter: Segmenter | None = None,
                    limits: ReadLimits | None = None) -> Iterator[Document]:
     """Each report file under `inputs` (files, folders, archives; JSONL lines with `text`),
     read one at a time: only the current file's bytes are held."""
     segmenter = segmenter or Segmenter()
     limits = limits or ReadLimits.from_env()
-    # Report ids need every file's name first (two may share one); that listing reads no bytes.
-    ids = report_ids([s.rel for s in iter_source_files(inputs, limits, read=False)])
-    for source, doc_id in zip(iter_source_files(inputs, limits), ids):
+    ids = _report_ids(inputs, limits)
+    for source in iter_source_files(inputs, limits):
+        doc_id = ids[source.source].pop(0) if ids.get(source.source) else source.rel.stem
         if source.error:
             yield Document(source.source, [], source.error)
             continue
