@@ -144,3 +144,19 @@ def test_a_member_that_fails_to_unpack_does_not_shift_later_report_ids(tmp_path)
     documents = list(iter_documents([tmp_path / "r.zip", tmp_path / "c.txt"]))
     assert [(d.source.endswith("r.zip"), d.error is not None) for d in documents] == [(True, True), (False, False)]
     assert {p.doc_id for p in documents[1].paragraphs} == {"c"}
+
+
+def test_an_encrypted_zip_member_is_skipped_not_a_crash(tmp_path):
+    import struct
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", REPORT_TEXT)
+        archive.writestr("b.txt", REPORT_TEXT)
+    data = bytearray(buffer.getvalue())
+    struct.pack_into("<H", data, 6, 1)  # a.txt's local header and central entry: "encrypted"
+    struct.pack_into("<H", data, data.index(b"PK\x01\x02") + 8, 1)
+    (tmp_path / "locked.zip").write_bytes(bytes(data))
+    found = list(iter_source_files([tmp_path / "locked.zip"]))
+    assert [(f.rel.name, f.data is not None) for f in found] == [("a.txt", False), ("b.txt", True)]
+    assert "encrypted member" in found[0].error

@@ -14,6 +14,7 @@ import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -99,7 +100,8 @@ class _Walk:
         try:
             members = _zip_members(path) if path.name.lower().endswith(".zip") else _tar_members(path)
             yield from self.members(path, members)
-        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as err:
+        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as err:
+            # NotImplementedError: a zip compression method Python cannot unpack
             yield SourceFile(str(path), PurePosixPath(path.name), error=f"damaged archive: {err}")
 
     def members(self, path: Path, members: Iterator[_Member]) -> Iterator[SourceFile]:
@@ -163,6 +165,9 @@ def _tar_members(path: Path) -> Iterator[_Member]:
 def _zip_members(path: Path) -> Iterator[_Member]:
     with zipfile.ZipFile(path) as archive:
         for info in sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename):
-            is_link = stat.S_ISLNK(info.external_attr >> 16)
-            refusal = "link member in an archive, not followed; skipped" if is_link else None
+            refusal = None
+            if stat.S_ISLNK(info.external_attr >> 16):
+                refusal = "link member in an archive, not followed; skipped"
+            elif info.flag_bits & 0x1:
+                refusal = "encrypted member (needs a password); unpack it yourself and give the file; skipped"
             yield _Member(info.filename, refusal, info.file_size, lambda i=info: archive.open(i))
