@@ -160,3 +160,18 @@ def test_an_encrypted_zip_member_is_skipped_not_a_crash(tmp_path):
     found = list(iter_source_files([tmp_path / "locked.zip"]))
     assert [(f.rel.name, f.data is not None) for f in found] == [("a.txt", False), ("b.txt", True)]
     assert "encrypted member" in found[0].error
+
+
+def test_a_word_file_whose_parts_unpack_past_the_limit_is_refused_unread(tmp_path, monkeypatch):
+    from conftest import make_docx
+    from policytag.io.encoding import UnreadableFile
+    from policytag.io.readers import read_report
+
+    path = make_docx(tmp_path / "r.docx", [("全年地区生产总值增长5%。", None)])
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/zeros.bin", b"\0" * (2 * ONE_MB))
+    monkeypatch.setenv("POLICYTAG_MAX_FILE_MB", "1")
+    with pytest.raises(UnreadableFile, match="Word file, all its parts together: unpacks to .* over the 1 MB limit"):
+        read_report("r.docx", PurePosixPath("r.docx"), path.read_bytes())
+    monkeypatch.delenv("POLICYTAG_MAX_FILE_MB")
+    assert read_report("r.docx", PurePosixPath("r.docx"), path.read_bytes()).blocks

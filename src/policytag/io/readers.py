@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -17,6 +18,7 @@ import yaml
 
 from policytag.io.blocks import Block, text_blocks
 from policytag.io.encoding import UnreadableFile, decode_bytes
+from policytag.io.limits import ReadLimits
 
 
 @dataclass
@@ -99,6 +101,7 @@ def _front_matter_title(raw: str) -> str | None:
 def _read_docx(report: RawReport, data: bytes) -> None:
     import docx  # python-docx: imported here, only readers of Word files pay for it
 
+    _check_docx_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx raises several unrelated types for bad zips
@@ -111,6 +114,19 @@ def _read_docx(report: RawReport, data: bytes) -> None:
         for i, p in enumerate(document.paragraphs)
         if p.text.strip()
     ]
+
+
+def _check_docx_size(data: bytes) -> None:
+    """A Word file is a zip: refuse one whose parts unpack past the one-file limit (sizes from
+    its directory, nothing unpacked), as python-docx would hold them whole."""
+    limits = ReadLimits.from_env()
+    try:
+        size = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError) as err:
+        raise UnreadableFile(f"not a readable Word file: {err}") from err
+    problem = limits.file_problem(size)
+    if problem:
+        raise UnreadableFile(f"Word file, all its parts together: {problem}")
 
 
 def _is_heading_style(name: str) -> bool:
