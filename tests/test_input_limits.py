@@ -175,3 +175,12 @@ def test_a_word_file_whose_parts_unpack_past_the_limit_is_refused_unread(tmp_pat
         read_report("r.docx", PurePosixPath("r.docx"), path.read_bytes())
     monkeypatch.delenv("POLICYTAG_MAX_FILE_MB")
     assert read_report("r.docx", PurePosixPath("r.docx"), path.read_bytes()).blocks
+
+
+def test_sources_go_to_the_workers_in_batches_bounded_by_count_and_bytes():
+    from policytag.io.sources import SourceFile, batched_sources
+
+    sizes = {"a": 5, "b": 20, "c": 1, "d": 0, "e": 1, "f": 1, "g": 1}
+    sources = [SourceFile(name, PurePosixPath(name), data=b"x" * size) for name, size in sizes.items()]
+    batches = [[s.source for s in batch] for batch in batched_sources(iter(sources), 3, 10)]
+    assert batches == [["a", "b"], ["c", "d", "e"], ["f", "g"]]

@@ -63,6 +63,21 @@ class _Member(NamedTuple):
     open: Callable[[], BinaryIO]
 
 
+def batched_sources(sources: Iterator[SourceFile], count: int, size: int) -> Iterator[list[SourceFile]]:
+    """`sources` in lists of at most `count` files, closed early once they hold `size` bytes
+    (a file that big goes alone), so a consumer never holds more than one batch read ahead."""
+    batch: list[SourceFile] = []
+    held = 0
+    for source in sources:
+        batch.append(source)
+        held += len(source.data or b"")
+        if len(batch) >= count or held >= size:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
+
+
 def _readable(rel: PurePosixPath) -> bool:
     return rel.suffix.lower() in FORMATS and not rel.name.startswith(".")
 
