@@ -63,7 +63,7 @@ def test_paired_difference_scores_both_predictions_on_the_same_reports():
 def test_bad_gold_lines_are_reported_by_line_number(tmp_path, schema):
     good = {"id": "a", "doc_id": "r1", "text": "全年地区生产总值增长5%。", "role": "achievement", "domain": "economy"}
     lines = [json.dumps(good, ensure_ascii=False), "{broken", json.dumps({**good, "role": "praise"}),
-             json.dumps({k: v for k, v in good.items() if k != "doc_id"}), "", json.dumps(good)]
+             json.dumps({k: v for k, v in good.items() if k != "doc_id"}), "", json.dumps({**good, "id": "b"})]
     path = tmp_path / "gold.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     rows, problems = read_gold(path, schema)

@@ -74,21 +74,18 @@ def train(
     import os
     import sys
 
-    import yaml
-
-    from policytag.config import from_dict
-    from policytag.training.config import TrainConfig, load_train_config
+    from policytag.training.config import load_run_config, load_train_config
     from policytag.training.loop import train as run_training
     from policytag.training.run import new_run_dir
 
     try:
         if resume is not None:  # the run's own resolved recipe, so nothing can drift
-            saved = yaml.safe_load((resume / "config.yaml").read_text(encoding="utf-8"))
-            config = from_dict(TrainConfig, saved, source=str(resume / "config.yaml"))
+            config = load_run_config(resume)
             run = resume
         else:
             path = _recipe_path(recipe, "train")
             config = load_train_config(path, overrides or [])
+            config.data.train_file()  # before the run folder exists: a missing dataset leaves none
             if out is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
                 raise ConfigError("several processes share one run folder: give it with --out")
             run = out or new_run_dir(Path("experiments"), path.stem)
@@ -172,13 +169,14 @@ def predict(
     """Tag every paragraph of new reports with role and domain."""
     from policytag.predict.manifest import BrokenExport
     from policytag.predict.predictor import Predictor
-    from policytag.predict.writing import write_tags
+    from policytag.predict.writing import OutputInUse, write_tags
 
     try:
         predictor = Predictor.open(model, backend)
     except (BrokenExport, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     failed: list[str] = []
+    lines: list[str] = []
 
     def tags():
         from tqdm import tqdm
@@ -186,15 +184,17 @@ def predict(
         for document, found in tqdm(predictor.tag_documents(inputs), desc="predict", unit="file"):
             if document.error:
                 failed.append(f"{document.source}: {document.error}")
+            lines.extend(f"{document.source}: {warning}" for warning in document.warnings)
             yield from found
 
     try:
         rows = write_tags(out, tags())
-    except ValueError as err:
+    except (OutputInUse, ValueError) as err:
         _fail(str(err))
-    for failure in failed:
-        typer.echo(f"  skipped {failure}")
-    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files; wrote {out}")
+    for problem in [*failed, *lines[:20]]:
+        typer.echo(f"  skipped {problem}")
+    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files "
+               f"and {len(lines)} lines; wrote {out}")
 
 
 @app.command()

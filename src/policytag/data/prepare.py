@@ -24,7 +24,8 @@ from policytag.data.writer import write_dataset
 from policytag.io.encoding import UnreadableFile
 from policytag.io.jsonl import read_labelled
 from policytag.io.readers import read_report
-from policytag.io.sources import SourceFile, iter_source_files
+from policytag.io.limits import MB
+from policytag.io.sources import SourceFile, batched_sources, iter_source_files
 from policytag.labels.annotations import load_annotations
 from policytag.labels.report import ScoredParagraph, render_table, rule_report
 from policytag.labels.schema import LabelSchema
@@ -157,7 +158,9 @@ def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResul
         return
     context = multiprocessing.get_context("spawn")  # no fork: torch may be loaded in this process
     with context.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.imap(_process, sources, chunksize=8)
+        # `imap` alone would read every input ahead into memory: a few files per worker at a time
+        for batch in batched_sources(sources, config.workers * 4, 64 * MB):
+            yield from pool.imap(_process, batch, chunksize=2)
 
 
 def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None) -> dict:

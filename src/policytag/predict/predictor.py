@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from policytag.checks import checked_paths, checked_texts
 from policytag.predict.core import Calibration, Tag, TextTagger, file_tokenizer, place
 from policytag.predict.documents import Document, iter_documents
 from policytag.predict.manifest import MANIFEST, verify
@@ -90,24 +91,25 @@ class Predictor:
         return cls.load(model, backend) if (model / MANIFEST).exists() else cls.from_run(model)
 
     def predict(self, texts: list[str]) -> list[Tag]:
-        """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`."""
-        if isinstance(texts, str):
-            raise TypeError("predict takes a list of texts; wrap a single text in a list")
-        return self.tagger.tag([normalize(t or "") for t in texts])
+        """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`.
+        `TypeError` for a lone string or an item that is not a string (its index named)."""
+        return self.tagger.tag([normalize(t or "") for t in checked_texts(texts)])
 
     def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
         """Tags for every paragraph of the report files under `paths` (with `doc_id`, `index`,
-        `section`); a file that cannot be read raises `ValueError` naming it."""
+        `section`); a file that cannot be read raises `ValueError` naming it. `TypeError` for a
+        lone path or an item that is not a path (its index named)."""
         tags = []
-        for document, found in self.tag_documents([Path(p) for p in paths]):
+        for document, found in self.tag_documents(paths):
             if document.error:
                 raise ValueError(f"{document.source}: {document.error}")
             tags += found
         return tags
 
     def tag_documents(self, paths: list[Path]) -> Iterator[tuple[Document, list[Tag]]]:
-        """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read)."""
-        for document in iter_documents(paths):
+        """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read),
+        each file read and tagged only when the previous one has been consumed."""
+        for document in iter_documents(checked_paths(paths)):
             yield document, place(self.tagger.tag([p.text for p in document.paragraphs]), document.paragraphs)
 
 

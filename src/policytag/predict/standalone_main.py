@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from policytag.checks import checked_paths, checked_texts
 from policytag.io.blocks import text_blocks
 from policytag.predict.core import Calibration, Tag, TextTagger, file_tokenizer, place
 from policytag.predict.manifest import verify
@@ -33,13 +34,13 @@ class StandalonePredictor:
 
     def predict(self, texts: list[str]) -> list[Tag]:
         """One `Tag` per raw text (normalised first); an empty text gets no labels and `uncertain`."""
-        return self.tagger.tag([normalize(t or "") for t in texts])
+        return self.tagger.tag([normalize(t or "") for t in checked_texts(texts)])
 
     def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
         """Tags for every paragraph of plain-text reports (.txt, .md; UTF-8, UTF-16 or GB18030).
         Word and PDF files need the policytag package (`policytag predict`)."""
         tags = []
-        for path in map(Path, paths):
+        for path in checked_paths(paths):
             blocks = [_markdown_heading(b) for b in text_blocks(_decode(path.read_bytes()))]
             paragraphs, _ = self.segmenter.segment(path.stem, blocks)
             tags += place(self.tagger.tag([p.text for p in paragraphs]), paragraphs)
