@@ -16,13 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-import torch
+from policytag.training.checkpoint import UnsafeCheckpoint, read_checkpoint
 
 
 def checkpoint_step(run: Path) -> int:
-    try:
-        return torch.load(run / "checkpoint" / "state.pt", weights_only=False)["state"]["step"]
-    except (FileNotFoundError, RuntimeError, EOFError, KeyError):  # absent, or caught mid-rename
+    try:  # read_checkpoint loads with weights_only=True: the file is data, never code
+        return read_checkpoint(run / "checkpoint" / "state.pt")["state"]["step"]
+    except (FileNotFoundError, UnsafeCheckpoint, KeyError):  # absent, or caught mid-rename
         return -1
 
 

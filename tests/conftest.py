@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,14 @@ def prepare_config():
     from policytag.data.prepare import load_prepare_config
 
     return load_prepare_config(CONFIGS / "data" / "default.yaml", ["workers=1"])
+
+
+def glyph_warnings(draw) -> list[str]:
+    """matplotlib's warnings about glyphs missing from the font while `draw()` runs."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw()
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
 def make_docx(path: Path, lines: list[tuple[str, str | None]]) -> Path:

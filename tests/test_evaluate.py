@@ -1,12 +1,11 @@
 """Evaluation: metrics against hand computation, gold-file problems, pictures, the CLI."""
 
 import json
-import warnings
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA
+from conftest import DATA, glyph_warnings
 from policytag.cli import app
 from policytag.evaluation.gold import GoldError, read_gold
 from policytag.evaluation.metrics import (
@@ -64,7 +63,7 @@ def test_paired_difference_scores_both_predictions_on_the_same_reports():
 def test_bad_gold_lines_are_reported_by_line_number(tmp_path, schema):
     good = {"id": "a", "doc_id": "r1", "text": "全年地区生产总值增长5%。", "role": "achievement", "domain": "economy"}
     lines = [json.dumps(good, ensure_ascii=False), "{broken", json.dumps({**good, "role": "praise"}),
-             json.dumps({k: v for k, v in good.items() if k != "doc_id"}), "", json.dumps(good)]
+             json.dumps({k: v for k, v in good.items() if k != "doc_id"}), "", json.dumps({**good, "id": "b"})]
     path = tmp_path / "gold.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     rows, problems = read_gold(path, schema)
@@ -79,13 +78,6 @@ def test_bad_gold_lines_are_reported_by_line_number(tmp_path, schema):
         read_gold(empty, schema)
 
 
-def _glyph_warnings(draw) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        draw()
-    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
-
-
 def test_pictures_render_chinese_with_no_missing_glyph(tmp_path, schema):
     import matplotlib.pyplot as plt
 
@@ -97,13 +89,13 @@ def test_pictures_render_chinese_with_no_missing_glyph(tmp_path, schema):
     def draw():
         plots.confusion_plot(confusion, labels, schema.names, "领域 domain", tmp_path / "c.png")
 
-    assert _glyph_warnings(draw) == []
+    assert glyph_warnings(draw) == []
     assert (tmp_path / "c.png").stat().st_size > 10_000
     # the check can fail: the same picture with matplotlib's default font misses the glyphs
     family = plt.rcParams["font.family"]
     plt.rcParams["font.family"] = ["DejaVu Sans"]
     try:
-        assert _glyph_warnings(draw)
+        assert glyph_warnings(draw)
     finally:
         plt.rcParams["font.family"] = family
 

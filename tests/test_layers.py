@@ -24,6 +24,7 @@ LAYERS = (
     ("modeling",),
     ("predict",),  # loading a model folder, the backends
     ("evaluation",),
+    ("review", "findings"),  # labelling rounds (predict, data, labels); result summaries (evaluation's plots)
     ("training",),
     ("export",),  # ONNX, calibration, model card, manifest, standalone builder
     ("main_job", "cli", "__init__"),

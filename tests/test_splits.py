@@ -42,4 +42,6 @@ def test_report_ids_stay_unique_and_metadata_comes_from_the_path():
     meta = report_meta(rels[0], None)
     assert (meta.level, meta.region, meta.year) == ("city", "上海市", 2003)
     assert report_meta(rels[2], None).year == 2019
+    national = report_meta(PurePosixPath("政府工作报告-国务院/2024.md"), None)
+    assert (national.level, national.region, national.year) == ("national", None, 2024)
     assert report_meta(PurePosixPath("a/b.txt"), "2021年政府工作报告").year == 2021

@@ -81,7 +81,7 @@ def test_resume_after_kill_matches_an_uninterrupted_run(dataset, tmp_path):
     while time.time() < deadline and process.poll() is None:
         if state.is_file():
             try:
-                if torch.load(state, weights_only=False)["state"]["step"] >= 15:
+                if torch.load(state, weights_only=True)["state"]["step"] >= 15:
                     break
             except Exception:  # caught mid-rename: look again
                 pass

@@ -77,17 +77,18 @@ def train(
     import os
     import sys
 
-    from policytag.training.config import load_run_config, load_train_config
+    from policytag.training.config import load_resumable_config, load_train_config
     from policytag.training.loop import train as run_training
     from policytag.training.run import new_run_dir
 
     try:
         if resume is not None:  # the run's own resolved recipe, so nothing can drift
-            config = load_run_config(resume)
+            config = load_resumable_config(resume)
             run = resume
         else:
             path = _recipe_path(recipe, "train")
             config = load_train_config(path, overrides or [])
+            config.data.train_file()  # before the run folder exists: a missing dataset leaves none
             if out is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
                 raise ConfigError("several processes share one run folder: give it with --out")
             run = out or new_run_dir(Path("experiments"), path.stem)
@@ -174,13 +175,14 @@ def predict(
     """Tag every paragraph of new reports with role and domain."""
     from policytag.runtime.manifest import BrokenExport
     from policytag.predict.predictor import Predictor
-    from policytag.predict.writing import write_tags
+    from policytag.predict.writing import OutputInUse, write_tags
 
     try:
         predictor = Predictor.open(model, backend)
     except (BrokenExport, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     failed: list[str] = []
+    lines: list[str] = []
 
     def tags():
         from tqdm import tqdm
@@ -188,15 +190,50 @@ def predict(
         for document, found in tqdm(predictor.tag_documents(inputs), desc="predict", unit="file"):
             if document.error:
                 failed.append(f"{document.source}: {document.error}")
+            lines.extend(f"{document.source}: {warning}" for warning in document.warnings)
             yield from found
 
     try:
         rows = write_tags(out, tags())
-    except ValueError as err:
+    except (OutputInUse, ValueError) as err:
         _fail(str(err))
-    for failure in failed:
-        typer.echo(f"  skipped {failure}")
-    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files; wrote {out}")
+    for problem in [*failed, *lines[:20]]:
+        typer.echo(f"  skipped {problem}")
+    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files "
+               f"and {len(lines)} lines; wrote {out}")
+
+
+@app.command()
+def summarize(
+    tags: Annotated[list[Path], typer.Argument(help="Tag files from `policytag predict`: .jsonl, .csv or .parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for shares.csv/.parquet, tables, pictures, summary.md.")],
+    by: Annotated[str, typer.Option(help="Group fields, comma-separated: year,level (empty: all together).")] = "",
+    exclude_uncertain: Annotated[bool, typer.Option(help="Leave out paragraphs flagged uncertain.")] = False,
+    weight: Annotated[str, typer.Option(help="What a share counts: paragraphs or characters.")] = "paragraphs",
+    adjust: Annotated[
+        Optional[list[Path]], typer.Option(help="`policytag evaluate` folder of the same export (repeatable): "
+                                                "adds confusion-adjusted shares.")
+    ] = None,
+    coverage: Annotated[
+        Optional[list[Path]], typer.Option(help="Labelled JSONL (repeatable) saying which levels and years were checked.")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(help="Report resamples per group for the 95% intervals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the resampling.")] = 13,
+) -> None:
+    """Role and domain shares per group with 95% intervals, a role x domain table, pictures, summary.md."""
+    from policytag.findings.summarize import SummaryConfig, summarize as run_summarize
+
+    try:
+        config = SummaryConfig(by=tuple(f.strip() for f in by.split(",") if f.strip()),
+                               exclude_uncertain=exclude_uncertain, weight=weight, adjust=tuple(adjust or ()),
+                               coverage=tuple(coverage or ()), bootstrap=bootstrap, seed=seed)
+        result = run_summarize(tags, out, config)
+    except (FileNotFoundError, ValueError) as err:  # TagFileError and EvaluationError are ValueErrors
+        _fail(str(err))
+    typer.echo(f"{result['paragraphs']:,} paragraphs from {result['reports']:,} reports in {result['groups']} groups")
+    if "coverage" in result:
+        typer.echo(f"labelled data: {result['coverage']}; {result['uncovered_groups']} groups outside it")
+    typer.echo(f"wrote {out}/shares.csv, shares.parquet, role_by_domain.csv, summary.md, {', '.join(result['pictures'])}")
 
 
 @app.command("run")
@@ -244,6 +281,83 @@ def compare(
     typer.echo(table)
     if out is not None:
         out.write_text(table, encoding="utf-8")
+
+
+@app.command()
+def select(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="[MODEL] then report files, folders, archives, or a prepared dataset (its folder or paragraphs.jsonl).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tasks.")],
+    n: Annotated[int, typer.Option("--n", help="How many paragraphs to pick.")],
+    strategy: Annotated[str, typer.Option(help="random, diverse, or uncertainty (needs a model).")] = "random",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl (no predictions), labelstudio or doccano.")] = "jsonl",
+    model: Annotated[Optional[Path], typer.Option(help="An export or run folder (or give it as the first INPUT).")] = None,
+    exclude: Annotated[
+        Optional[list[Path]], typer.Option(help="Rows never to pick, nor their near-duplicates ('heldout' in the name: their reports too).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same inputs and seed pick the same paragraphs.")] = 13,
+    per_report: Annotated[Optional[int], typer.Option(help="At most this many paragraphs per report.")] = None,
+    pool: Annotated[int, typer.Option(help="Uncertainty: how many random eligible paragraphs the model scores.")] = 2000,
+    recipe: Annotated[Path, typer.Option(help="Dataset recipe: how reports are read and segmented.")] = CONFIGS / "data" / "default.yaml",
+) -> None:
+    """Pick the paragraphs to label next (never dev gold reports, held-out rows or labelled ones)."""
+    from policytag.data.prepare import load_prepare_config
+    from policytag.review.selection import SelectConfig, select as run_select
+
+    if model is None and inputs and _is_model(inputs[0]):
+        model, inputs = inputs[0], inputs[1:]
+    if not inputs:
+        _fail("no INPUT: give report files, folders, archives or a prepared dataset after the model")
+    try:
+        config = SelectConfig(n=n, strategy=strategy, format=fmt, model=model, exclude=tuple(exclude or ()),
+                              seed=seed, per_report=per_report, pool=pool)
+        summary = run_select(inputs, out, config, load_prepare_config(recipe))
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    for item in summary["skipped"]:
+        typer.echo(f"  skipped {item['file']}: {item['reason']}")
+    typer.echo(f"{summary['candidates']:,} candidate paragraphs from {summary['candidate_reports']:,} reports; "
+               f"passed over: {summary['refused'] or 'none'}")
+    typer.echo(f"picked {summary['picked']:,} paragraphs ({strategy}) from {summary['reports']:,} reports; "
+               f"levels {summary['by_level']}; decades {summary['by_decade']}")
+    if summary["picked"] < n:
+        typer.echo(f"only {summary['picked']} of {n} found: add inputs, or raise --per-report")
+    if fmt != "jsonl" and model is None:
+        typer.echo("no model given: the tasks carry no pre-annotations")
+    typer.echo(f"wrote {summary['tasks']}")
+
+
+@app.command()
+def agreement(
+    first: Annotated[Path, typer.Argument(help="Annotator A's labels (JSONL: id or text, role, domain, domain_alt).")],
+    second: Annotated[Path, typer.Argument(help="Annotator B's labels of the same paragraphs.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write F.json and the table as F.md beside it.")] = None,
+    taxonomy: Annotated[Path, typer.Option(help="The label ids to check the files against.")] = CONFIGS / "taxonomy.yaml",
+) -> None:
+    """Agreement between two annotators per axis: raw, Cohen's kappa, Krippendorff's alpha, per class."""
+    import json
+
+    from policytag.labels.schema import LabelSchema
+    from policytag.review.agreement import agreement as run_agreement, render_markdown
+
+    try:
+        result = run_agreement(first, second, LabelSchema.load(taxonomy))
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    table = render_markdown(result)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+        out.with_suffix(".md").write_text(table, encoding="utf-8")
+    typer.echo(table)
+    if out is not None:
+        typer.echo(f"wrote {out} and {out.with_suffix('.md')}")
+
+
+def _is_model(path: Path) -> bool:
+    """An export folder (manifest) or a run folder (a best model): the contract's leading MODEL."""
+    return path.is_dir() and any((path / name).is_file() for name in ("manifest.json", "policytag.json",
+                                                                       "best/policytag.json"))
 
 
 def _print_evaluation(metrics: dict, out: Path) -> None:

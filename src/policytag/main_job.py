@@ -59,7 +59,7 @@ def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraph
     out.mkdir(parents=True, exist_ok=True)
 
     prepare_recipe = CONFIGS / "data" / "default.yaml"
-    annotations = [SAMPLE / "annotations" / "sample-domain.jsonl"]
+    annotations = [SAMPLE / "annotations" / "sample.jsonl"]
     echo(f"[1/4] prepare: {SAMPLE / 'raw'} → {data}")
     stats = prepare([SAMPLE / "raw"], data, load_prepare_config(prepare_recipe, [f"annotations={json.dumps([str(a) for a in annotations])}"]),
                     overwrite=overwrite)

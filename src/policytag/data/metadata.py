@@ -23,15 +23,15 @@ class ReportMeta:
 
 
 def report_meta(rel: PurePosixPath, title: str | None) -> ReportMeta:
-    """Level, region and year from the path (corpus layout, `name_2019` files) or the title."""
+    """Level, region and year from the path (corpus layout, `name_2019` files) or the title.
+    National reports sit directly in their level folder (`政府工作报告-国务院/2024.md`): no region."""
     level = region = None
     parts = rel.parts
-    if len(parts) >= 3:
-        match = _LEVEL_FOLDER.match(parts[-3])
-        if match:
-            level = LEVELS.get(match.group(1), match.group(1))
-            region = parts[-2]
-    return ReportMeta(level, region, _year(rel.stem, title))
+    if len(parts) >= 3 and _LEVEL_FOLDER.match(parts[-3]):
+        level, region = _LEVEL_FOLDER.match(parts[-3]).group(1), parts[-2]
+    elif len(parts) >= 2 and _LEVEL_FOLDER.match(parts[-2]):
+        level = _LEVEL_FOLDER.match(parts[-2]).group(1)
+    return ReportMeta(LEVELS.get(level, level) if level else None, region, _year(rel.stem, title))
 
 
 def _year(stem: str, title: str | None) -> int | None:

@@ -26,7 +26,8 @@ from policytag.runtime.encoding import UnreadableFile
 from policytag.io.jsonl import read_labelled
 from policytag.io.outputs import claim, staged
 from policytag.io.readers import read_report
-from policytag.io.sources import SourceFile, iter_source_files
+from policytag.io.limits import MB
+from policytag.io.sources import SourceFile, batched_sources, iter_source_files
 from policytag.labels.annotations import load_annotations
 from policytag.labels.report import ScoredParagraph, render_table, rule_report
 from policytag.labels.schema import LabelSchema
@@ -159,7 +160,9 @@ def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResul
         return
     context = multiprocessing.get_context("spawn")  # no fork: torch may be loaded in this process
     with context.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.imap(_process, sources, chunksize=8)
+        # `imap` alone would read every input ahead into memory: a few files per worker at a time
+        for batch in batched_sources(sources, config.workers * 4, 64 * MB):
+            yield from pool.imap(_process, batch, chunksize=2)
 
 
 def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None,
@@ -170,19 +173,7 @@ def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | N
     claim(out, "a dataset", is_dataset, overwrite)
     started = time.perf_counter()
     schema = LabelSchema.load(config.rules.taxonomy)
-    reports: list[_ReportResult] = []
-    skipped: list[dict] = []
-    for result in tqdm(_results(config, inputs), desc="reading reports", unit=" files"):
-        if isinstance(result, tuple):
-            skipped.append({"file": result[0], "reason": result[1]})
-            tqdm.write(f"skipped {result[0]}: {result[1]}")
-        else:
-            reports.append(result)
-            for warning in result.warnings:
-                tqdm.write(f"{result.source}: {warning}")
-    if not reports:
-        raise FileNotFoundError(f"no readable report under {', '.join(map(str, inputs))}")
-
+    reports, skipped = _read_reports(inputs, config)
     paragraphs = _assemble(reports)
     annotations = load_annotations(config.annotations, schema)
     overridden = _apply_annotations(paragraphs, annotations)
@@ -203,6 +194,29 @@ def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | N
             (staging / "rule_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
             (staging / "rule_report.md").write_text(render_table(report), encoding="utf-8")
     return stats
+
+
+def read_paragraphs(inputs: list[Path], config: PrepareConfig) -> tuple[list[dict], list[dict]]:
+    """Every paragraph under `inputs` exactly as `prepare` reads it (same ids, sections, report
+    metadata and rule labels, before hand annotations), and the files skipped with why."""
+    reports, skipped = _read_reports(inputs, config)
+    return _assemble(reports), skipped
+
+
+def _read_reports(inputs: list[Path], config: PrepareConfig) -> tuple[list[_ReportResult], list[dict]]:
+    reports: list[_ReportResult] = []
+    skipped: list[dict] = []
+    for result in tqdm(_results(config, inputs), desc="reading reports", unit=" files"):
+        if isinstance(result, tuple):
+            skipped.append({"file": result[0], "reason": result[1]})
+            tqdm.write(f"skipped {result[0]}: {result[1]}")
+        else:
+            reports.append(result)
+            for warning in result.warnings:
+                tqdm.write(f"{result.source}: {warning}")
+    if not reports:
+        raise FileNotFoundError(f"no readable report under {', '.join(map(str, inputs))}")
+    return reports, skipped
 
 
 def _assemble(reports: list[_ReportResult]) -> list[dict]:

@@ -19,6 +19,8 @@ from policytag.labels.schema import LabelSchema
 
 PARAGRAPH_KEYS = ("id", "doc_id", "index", "section", "section_path", "text", "role", "domain", "level", "region", "year")
 TAXONOMY = "taxonomy.yaml"
+# Written only when gold is given: removed first, so an older dataset's report never stays beside new data.
+OPTIONAL_OUTPUTS = ("rule_report.json", "rule_report.md")
 LABELLED_KEYS = ("id", "doc_id", "text", "role", "domain", "domain_alt", "section", "level", "region", "year")
 
 
@@ -38,8 +40,11 @@ def is_dataset(folder: Path) -> bool:
 
 
 def write_dataset(out: Path, paragraphs: list[dict], stats: dict, schema: LabelSchema) -> None:
-    """Write all outputs of `prepare` under `out` (replacing earlier splits)."""
+    """Write all outputs of `prepare` under `out` (replacing earlier splits and removing an
+    earlier rule report, which `prepare` writes again only when gold is given)."""
     out.mkdir(parents=True, exist_ok=True)
+    for name in OPTIONAL_OUTPUTS:
+        (out / name).unlink(missing_ok=True)
     extra = ("split", "label_source", "line", "mojibake", "source", "votes")
     write_jsonl(out / "paragraphs.jsonl", ({k: p.get(k) for k in (*PARAGRAPH_KEYS, *extra)} for p in paragraphs))
     labelled = [p for p in paragraphs if p.get("role") or p.get("domain")]

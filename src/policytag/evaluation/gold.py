@@ -1,7 +1,8 @@
 """Reading a labelled JSONL to evaluate on (contract 3), problem lines named by number.
 
-A broken line (bad JSON, a missing field, an unknown label) is skipped and reported
-with its line number; with `strict` the first one stops the evaluation instead.
+A broken line (bad JSON, a missing field, an unknown label, an id seen before) is
+skipped and reported with its line number; with `strict` the first one stops the
+evaluation instead. A duplicated id is scored once, from its first line.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from policytag.io.jsonl import text_lines
 from policytag.labels.schema import LabelSchema
 
 REQUIRED = ("id", "doc_id", "text")
@@ -20,19 +22,22 @@ class GoldError(ValueError):
 
 def read_gold(path: Path, schema: LabelSchema, strict: bool = False) -> tuple[list[dict], list[str]]:
     """`(rows, problems)`: the usable rows and one message per skipped line."""
-    if not path.is_file():
-        raise GoldError(f"{path}: no such file")
+    try:
+        lines = list(text_lines(path))
+    except (FileNotFoundError, ValueError) as err:
+        raise GoldError(str(err)) from None
     rows, problems = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        problem = None
+    first_line: dict[str, int] = {}
+    for number, line in lines:
         try:
             row = json.loads(line)
             problem = _check(row, schema)
         except json.JSONDecodeError as err:
             problem = f"not valid JSON ({err.msg} at column {err.colno})"
+        if problem is None and row["id"] in first_line:
+            problem = f"duplicate id {row['id']!r} (first on line {first_line[row['id']]}); scored once, this line skipped"
         if problem is None:
+            first_line[row["id"]] = number
             rows.append(row)
             continue
         message = f"{path}:{number}: {problem}"

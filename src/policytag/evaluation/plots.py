@@ -55,7 +55,7 @@ def confusion_plot(confusion: dict[str, dict[str, int]], labels: list[str], name
     ax.set_ylabel("标注 gold")
     ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.046, label="share of gold row")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def reliability_plot(bins_by_axis: dict[str, list[dict]], ece: dict[str, float], path: Path) -> None:
@@ -76,7 +76,7 @@ def reliability_plot(bins_by_axis: dict[str, list[dict]], ece: dict[str, float],
     ax.set_ylabel("准确率 accuracy")
     ax.set_title("可靠性图 reliability (15 bins; numbers: paragraphs)")
     ax.legend(loc="upper left", fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def f1_bars(per_class: dict[str, dict], baseline: dict[str, dict] | None, names: dict[str, str],
@@ -98,10 +98,11 @@ def f1_bars(per_class: dict[str, dict], baseline: dict[str, dict] | None, names:
     ax.set_xlabel("F1")
     ax.set_title(title, loc="left")
     ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)  # above the bars
-    _save(fig, path)
+    save_figure(fig, path)
 
 
-def _save(fig, path: Path) -> None:
+def save_figure(fig, path: Path) -> None:
+    """Lay out, write as PNG and close."""
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+
+from policytag.runtime.encoding import UnreadableFile, decode_bytes
+
+
+def read_text(path: Path) -> str:
+    """A text file as UTF-8 (a byte-order mark dropped), or else decoded the way report files
+    are (UTF-16, GB18030); `ValueError` naming the file when it is binary, `FileNotFoundError`
+    when missing."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")  # the contract's encoding: taken as it is, whatever it holds
+    except UnicodeDecodeError:
+        pass
+    if not data.strip():
+        return ""
+    try:
+        text, _ = decode_bytes(data)
+    except UnreadableFile as err:
+        raise ValueError(f"{path}: {err}; expected UTF-8 text") from None
+    return text.lstrip("\ufeff")
+
+
+def text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """`(line number, line)` for every non-blank line of `read_text(path)`."""
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if line.strip():
+            yield number, line
 
 
 def read_labelled(path: Path) -> list[dict]:
     """Rows of a labelled JSONL (contract 3); a broken line is an error naming it."""
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, line in text_lines(path):
         try:
             row = json.loads(line)
         except json.JSONDecodeError as err:

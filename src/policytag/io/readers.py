@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -22,6 +23,7 @@ from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.runtime.headings import starts_with_heading_marker
 from policytag.runtime.reading import read_text_report
 from policytag.runtime.segment import SENTENCE_ENDS
+from policytag.io.limits import ReadLimits
 
 
 @dataclass
@@ -49,6 +51,8 @@ def read_report(source: str, rel: PurePosixPath, data: bytes) -> RawReport:
     report = RawReport(source=source, rel=rel)
     reader(report, data)
     if not report.blocks and not report.records:
+        if report.warnings:  # a JSONL file whose every line was skipped: say why, not just "no text"
+            raise UnreadableFile(f"no usable line ({len(report.warnings)} skipped; first: {report.warnings[0]})")
         raise UnreadableFile("no text in file")
     return report
 
@@ -72,6 +76,7 @@ def _front_matter_title(raw: str) -> str | None:
 def _read_docx(report: RawReport, data: bytes) -> None:
     import docx  # python-docx: imported here, only readers of Word files pay for it
 
+    _check_docx_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx raises several unrelated types for bad zips
@@ -86,6 +91,19 @@ def _read_docx(report: RawReport, data: bytes) -> None:
     ]
 
 
+def _check_docx_size(data: bytes) -> None:
+    """A Word file is a zip: refuse one whose parts unpack past the one-file limit (sizes from
+    its directory, nothing unpacked), as python-docx would hold them whole."""
+    limits = ReadLimits.from_env()
+    try:
+        size = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError) as err:
+        raise UnreadableFile(f"not a readable Word file: {err}") from err
+    problem = limits.file_problem(size)
+    if problem:
+        raise UnreadableFile(f"Word file, all its parts together: {problem}")
+
+
 def _is_heading_style(name: str) -> bool:
     return name.lower().startswith(("heading", "title")) or name.startswith("标题")
 
@@ -95,7 +113,14 @@ def _read_pdf(report: RawReport, data: bytes) -> None:
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):  # AES needs `cryptography` (a dependency)
+            raise UnreadableFile("PDF is protected by a password; save a copy without it (e.g. "
+                                 "`qpdf --decrypt --password=… in.pdf out.pdf`) and read that")
         pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableFile:
+        raise
+    except pypdf.errors.DependencyError as err:
+        raise UnreadableFile(f"encrypted PDF, and {err}: pip install cryptography") from err
     except Exception as err:  # pypdf raises many types for damaged files
         raise UnreadableFile(f"not a readable PDF: {err}") from err
     report.encoding = "pdf"
@@ -134,11 +159,26 @@ def _read_jsonl(report: RawReport, data: bytes) -> None:
         except json.JSONDecodeError as err:
             report.warnings.append(f"line {number}: not valid JSON ({err.msg}); skipped")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            report.warnings.append(f"line {number}: expected an object with a string `text`; skipped")
+        problem = _record_problem(record)
+        if problem:
+            report.warnings.append(f"line {number}: {problem}; skipped")
             continue
         records.append({**record, "_line": number})
     report.records = records
+
+
+def _record_problem(record: object) -> str | None:
+    """Why a JSONL input line cannot be a paragraph (wrong shape or field types), or None."""
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        return "expected an object with a string `text`"
+    index = record.get("index")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+        return f"`index` must be a whole number, got {index!r}"
+    for key, types in (("doc_id", (str, int)), ("id", (str, int)), ("section", (str,))):
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
+            return f"`{key}` must be a string, got {value!r}"
+    return None
 
 
 _READERS: dict[str, Callable[[RawReport, bytes], None]] = {

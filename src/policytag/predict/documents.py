@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from policytag.data.metadata import report_ids
-from policytag.runtime.encoding import UnreadableFile
+from policytag.io.limits import ReadLimits
 from policytag.io.readers import read_report
 from policytag.io.sources import iter_source_files
+from policytag.runtime.encoding import UnreadableFile
 from policytag.runtime.normalize import normalize
 from policytag.runtime.segment import Segmenter
 
@@ -24,18 +25,35 @@ class DocumentParagraph:
 
 @dataclass(frozen=True)
 class Document:
-    """One input file's paragraphs, or why it could not be read."""
+    """One input file's paragraphs, or why it could not be read; `warnings` name the parts
+    skipped inside it (JSONL lines, with their numbers)."""
 
     source: str
     paragraphs: list[DocumentParagraph]
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
-def iter_documents(inputs: list[Path], segmenter: Segmenter | None = None) -> Iterator[Document]:
-    """Each report file under `inputs` (files, folders, archives; JSONL lines with `text`)."""
+def _report_ids(inputs: list[Path], limits: ReadLimits) -> dict[str, list[str]]:
+    """Report ids by source, in input order. Ids need every file's name first (two may share
+    one); this listing reads no bytes. Keyed by source, not by position: an archive that turns
+    out damaged while read yields fewer entries than its listing."""
+    listed = list(iter_source_files(inputs, limits, read=False))
+    ids: dict[str, list[str]] = {}
+    for source, doc_id in zip(listed, report_ids([s.rel for s in listed])):
+        ids.setdefault(source.source, []).append(doc_id)
+    return ids
+
+
+def iter_documents(inputs: list[Path], segmenter: Segmenter | None = None,
+                   limits: ReadLimits | None = None) -> Iterator[Document]:
+    """Each report file under `inputs` (files, folders, archives; JSONL lines with `text`),
+    read one at a time: only the current file's bytes are held."""
     segmenter = segmenter or Segmenter()
-    sources = list(iter_source_files(inputs))
-    for source, doc_id in zip(sources, report_ids([s.rel for s in sources])):
+    limits = limits or ReadLimits.from_env()
+    ids = _report_ids(inputs, limits)
+    for source in iter_source_files(inputs, limits):
+        doc_id = ids[source.source].pop(0) if ids.get(source.source) else source.rel.stem
         if source.error:
             yield Document(source.source, [], source.error)
             continue
@@ -46,11 +64,11 @@ def iter_documents(inputs: list[Path], segmenter: Segmenter | None = None) -> It
             continue
         if raw.records is not None:
             paragraphs = [
-                DocumentParagraph(str(r.get("doc_id") or doc_id), int(r.get("index", i)),
+                DocumentParagraph(str(r.get("doc_id") or doc_id), i if r.get("index") is None else r["index"],
                                   normalize(r["section"]) if r.get("section") else None, normalize(r["text"]))
                 for i, r in enumerate(raw.records)
             ]
         else:
             found, _ = segmenter.segment(doc_id, raw.blocks)
             paragraphs = [DocumentParagraph(doc_id, p.index, p.section, p.text) for p in found]
-        yield Document(source.source, paragraphs)
+        yield Document(source.source, paragraphs, warnings=list(raw.warnings))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from policytag.predict.documents import Document, iter_documents
 from policytag.predict.run_folder import RUN_MARKER, is_run
+from policytag.runtime.checks import checked_paths, checked_texts
 from policytag.runtime.manifest import MANIFEST, STAGING_MARKER, BrokenExport, verify
 from policytag.runtime.normalize import normalize
 from policytag.runtime.onnx import ONNX_FILE
@@ -113,24 +114,25 @@ class Predictor:
                            "give a folder that `policytag export` or `policytag train` wrote")
 
     def predict(self, texts: list[str]) -> list[Tag]:
-        """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`."""
-        if isinstance(texts, str):
-            raise TypeError("predict takes a list of texts; wrap a single text in a list")
-        return self.tagger.tag([normalize(t or "") for t in texts])
+        """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`.
+        `TypeError` for a lone string or an item that is not a string (its index named)."""
+        return self.tagger.tag([normalize(t or "") for t in checked_texts(texts)])
 
     def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
         """Tags for every paragraph of the report files under `paths` (with `doc_id`, `index`,
-        `section`); a file that cannot be read raises `ValueError` naming it."""
+        `section`); a file that cannot be read raises `ValueError` naming it. `TypeError` for a
+        lone path or an item that is not a path (its index named)."""
         tags = []
-        for document, found in self.tag_documents([Path(p) for p in paths]):
+        for document, found in self.tag_documents(paths):
             if document.error:
                 raise ValueError(f"{document.source}: {document.error}")
             tags += found
         return tags
 
     def tag_documents(self, paths: list[Path]) -> Iterator[tuple[Document, list[Tag]]]:
-        """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read)."""
-        for document in iter_documents(paths):
+        """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read),
+        each file read and tagged only when the previous one has been consumed."""
+        for document in iter_documents(checked_paths(paths)):
             yield document, place(self.tagger.tag([p.text for p in document.paragraphs]), document.paragraphs)
 
 

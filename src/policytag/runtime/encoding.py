@@ -22,15 +22,16 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode report bytes, returning `(text, encoding)`.
 
     Tries, in order: a byte-order mark; strict UTF-8; UTF-16 without a mark (NUL bytes
-    in every other position); strict GB18030 (a superset of GBK and GB2312); and last
-    charset-normalizer's best guess. Raises `UnreadableFile` for empty or binary data.
+    in every other position, or, for text without ASCII, a strict decoding that reads as
+    Chinese); strict GB18030 (a superset of GBK and GB2312); and last charset-normalizer's
+    best guess. Raises `UnreadableFile` for empty or binary data.
     """
     if not data.strip():
         raise UnreadableFile("empty file")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _strict(data, encoding), encoding
-    for encoding in ("utf-8", _utf16_without_bom(data), "gb18030"):
+    for encoding in ("utf-8", _utf16_without_bom(data) or _chinese_utf16(data), "gb18030"):
         if encoding is None:
             continue
         try:
@@ -61,6 +62,35 @@ def _strict(data: bytes, encoding: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as err:
         raise UnreadableFile(f"starts with a {encoding} byte-order mark but is not {encoding}: {err}") from err
+
+
+def _chinese_utf16(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the bytes decode strictly to text that is mostly Chinese.
+
+    UTF-16 Chinese without ASCII has no NUL lanes to find. GBK or GB18030 bytes read as
+    UTF-16 fall mostly outside the CJK block (Hangul, Yi, private use, broken surrogates),
+    so a text of at least 30% CJK ideographs and nothing but CJK, punctuation, ASCII and
+    full-width forms is taken as UTF-16."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            sample = data[:8192].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _mostly_chinese(sample):
+            return encoding
+    return None
+
+
+def _mostly_chinese(text: str) -> bool:
+    chars = [ch for ch in text if not ch.isspace()]
+    if not chars:
+        return False
+    ideographs = sum(1 for ch in chars if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    plain = sum(1 for ch in chars if " " < ch < "\x7f" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+                or "\u2000" <= ch <= "\u206f")
+    return ideographs >= 0.3 * len(chars) and ideographs + plain >= 0.97 * len(chars)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

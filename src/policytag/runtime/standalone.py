@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from policytag.runtime.checks import checked_paths, checked_texts
 from policytag.runtime.encoding import UnreadableFile
 from policytag.runtime.manifest import verify
 from policytag.runtime.normalize import normalize
@@ -33,19 +34,17 @@ class StandalonePredictor:
         self.segmenter = Segmenter()
 
     def predict(self, texts: list[str]) -> list[Tag]:
-        """One `Tag` per raw text (normalised first); an empty text gets no labels and `uncertain`."""
-        if isinstance(texts, str):
-            raise TypeError("predict takes a list of texts; wrap a single text in a list")
-        return self.tagger.tag([normalize(t or "") for t in texts])
+        """One `Tag` per raw text (normalised first); an empty text gets no labels and `uncertain`.
+        `TypeError` for a lone string or an item that is not a string (its index named)."""
+        return self.tagger.tag([normalize(t or "") for t in checked_texts(texts)])
 
     def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
         """Tags for every paragraph of plain-text reports (.txt, .md), read exactly as `policytag
         predict` reads them; a file that cannot be read raises `ValueError` naming it. Word and
-        PDF files need the policytag package (`policytag predict`)."""
-        if isinstance(paths, (str, Path)):
-            raise TypeError("predict_documents takes a list of paths; wrap a single path in a list")
+        PDF files need the policytag package (`policytag predict`). `TypeError` for a lone path
+        or an item that is not a path (its index named)."""
         tags = []
-        for path in map(Path, paths):
+        for path in checked_paths(paths):
             try:
                 report = read_text_report(path.suffix, path.read_bytes())
             except (UnreadableFile, OSError) as err:

@@ -6,6 +6,7 @@ base is merged key by key (nested sections too) before validation.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,15 @@ class DataConfig:
     max_train: int | None = None  # cap on training paragraphs (seeded sample), for quick runs
     vocabulary: Path | None = Path("data/e5-corpus-pieces.txt")  # pieces kept when trimming
 
+    def train_file(self) -> Path:
+        """The training split's JSONL; `FileNotFoundError` saying what to run when it is missing."""
+        path = self.dataset / "splits" / f"{self.train_split}.jsonl"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no training split; run `policytag prepare` first (data.dataset)")
+        if self.dev is not None and not self.dev.is_file():
+            raise FileNotFoundError(f"{self.dev}: no such dev gold file (data.dev); give one or set data.dev=null")
+        return path
+
 
 @dataclass(frozen=True)
 class OptimConfig:
@@ -38,6 +48,11 @@ class OptimConfig:
     freeze_layers: int = 0  # the lowest N encoder layers (and all embeddings) stay as pretrained
 
     def __post_init__(self) -> None:
+        numbers = {"lr": self.lr, "head_lr": self.head_lr, "weight_decay": self.weight_decay,
+                   "warmup_ratio": self.warmup_ratio, "grad_clip": self.grad_clip}
+        for name, value in numbers.items():
+            if not math.isfinite(value):
+                raise ValueError(f"{name} is {value}; it must be a finite number")
         if self.lr <= 0 or self.head_lr <= 0:
             raise ValueError("lr and head_lr must be positive")
         if self.batch_size < 1 or self.epochs < 1:
@@ -100,6 +115,17 @@ def read_recipe(path: Path) -> dict[str, Any]:
 def load_train_config(path: Path, overrides: list[str] | None = None) -> TrainConfig:
     """Load a training recipe with its base and `key.sub=value` overrides, validated."""
     return from_dict(TrainConfig, apply_overrides(read_recipe(path), overrides or []), source=str(path))
+
+
+def load_resumable_config(run: Path) -> TrainConfig:
+    """The resolved recipe a run folder saved (for `--resume`); `ConfigError` naming the
+    folder when it is not a run `policytag train` wrote or has no checkpoint yet."""
+    if not (run / "config.yaml").is_file():
+        raise ConfigError(f"{run}: not a training run (no config.yaml); give the folder `policytag train --out` wrote")
+    config = load_run_config(run)
+    if not (run / "checkpoint" / "state.pt").is_file():
+        raise ConfigError(f"{run}: no checkpoint yet (checkpoint/state.pt), nothing to resume; start the run anew")
+    return config
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:

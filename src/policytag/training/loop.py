@@ -27,7 +27,7 @@ from policytag.training.config import TrainConfig
 from policytag.io.jsonl import read_labelled
 from policytag.training.data import IGNORE, TAXONOMY, EncodedSet, class_weights, dataset_schema, encode_rows
 from policytag.training.frozen import FrozenStates
-from policytag.training.step import Stepper, epoch_batches, make_batch, maybe_compile
+from policytag.training.step import Stepper, check_finite, epoch_batches, make_batch, maybe_compile
 from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.run import RunLog, write_provenance
 from policytag.training.selection import Selector, final_metrics
@@ -43,9 +43,7 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     _seed_everything(config.seed + group.rank)
 
     # --- data rows (before the model: trimming keeps the pieces the data needs)
-    train_path = config.data.dataset / "splits" / f"{config.data.train_split}.jsonl"
-    if not train_path.is_file():
-        raise FileNotFoundError(f"{train_path}: no training split; run `policytag prepare` first")
+    train_path = config.data.train_file()
     train_rows = read_labelled(train_path)
     if config.data.max_train and len(train_rows) > config.data.max_train:
         train_rows = random.Random(config.seed).sample(train_rows, config.data.max_train)
@@ -100,6 +98,7 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
         for indices in batches[state.batch :]:
             loss = step(make_batch(train_set, indices, windows, frozen))
             state.step += 1
+            check_finite(loss, state.step)  # before anything of this step is evaluated or saved
             state.batch += 1
             progress.update(1)
             if state.step % 10 == 0:

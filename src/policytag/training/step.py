@@ -64,6 +64,19 @@ class Stepper:
         return loss.detach()
 
 
+class TrainingDiverged(ValueError):
+    """The loss stopped being a finite number: the run cannot recover and must stop."""
+
+
+def check_finite(loss: torch.Tensor, step: int) -> None:
+    """Raise `TrainingDiverged` when `loss` is NaN or infinite (stops the run before it saves)."""
+    if not bool(torch.isfinite(loss)):
+        raise TrainingDiverged(
+            f"step {step}: the training loss is not finite ({loss.item()}); training stopped and no model "
+            "from this step was kept. Lower optim.lr / optim.head_lr (or optim.grad_clip) and train again"
+        )
+
+
 def _masked(loss_fn: nn.Module, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """The axis's loss, or zero when no paragraph of the batch is labelled on it."""
     if bool((labels != IGNORE).any()):

@@ -1,0 +1,112 @@
+"""Tag files in: the rows `policytag predict` writes (JSONL, CSV or Parquet), as one table to count.
+
+Every file must carry `doc_id`, `role`, `domain` and `text`; `uncertain` and the grouping
+fields (`level`, `region`, `year`, …) are used where present. Where a tag file lacks
+`level`, `region` or `year`, they are read from the report id when it is a corpus path
+(`政府工作报告-省自治区/河南省/2016`), as `prepare` reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from policytag.data.metadata import report_meta
+from policytag.labels.schema import AXES, LabelSchema
+
+REQUIRED = ("doc_id", "role", "domain", "text")
+REPORT_FIELDS = ("level", "region", "year")
+_TRUE = {"true", "1", "yes", "t", "y"}
+_FALSE = {"false", "0", "no", "f", "n", ""}
+
+
+class TagFileError(ValueError):
+    """A tag file that cannot be summarised; the message names the file and what to do."""
+
+
+def read_tags(paths: Sequence[Path], by: Sequence[str], schema: LabelSchema,
+              exclude_uncertain: bool = False) -> pd.DataFrame:
+    """One row per tagged paragraph of all `paths`, with `doc_id`, `role`, `domain`, `text`,
+    `characters`, `uncertain` (bool) and every field of `by`; uncertain rows are dropped when
+    `exclude_uncertain`. Raises `TagFileError` naming the file, row or field that is wrong."""
+    frames = [_read_one(Path(path), schema, exclude_uncertain) for path in paths]
+    if not frames:
+        raise TagFileError("no tag files given")
+    table = pd.concat(frames, ignore_index=True)
+    _fill_report_fields(table)
+    for field in by:
+        if field not in table.columns or table[field].isna().all():
+            present = ", ".join(c for c in table.columns if c not in REQUIRED) or "none"
+            raise TagFileError(f"--by {field}: no tag file has a `{field}` column and the report ids do not say "
+                               f"it; columns present besides the tags: {present}")
+    if "year" in table.columns:
+        table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
+    if exclude_uncertain:
+        table = table[~table["uncertain"]].reset_index(drop=True)
+    table["characters"] = table["text"].fillna("").astype(str).str.len()
+    return table
+
+
+def _read_one(path: Path, schema: LabelSchema, exclude_uncertain: bool) -> pd.DataFrame:
+    if not path.is_file():
+        raise TagFileError(f"{path}: tag file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            frame = pd.read_json(path, lines=True, dtype=False)
+        elif suffix == ".csv":
+            frame = pd.read_csv(path, dtype={"doc_id": str, "role": str, "domain": str}, keep_default_na=False,
+                                na_values=[""])
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            raise TagFileError(f"{path}: tag files end in .jsonl, .csv or .parquet")
+    except (ValueError, OSError) as err:
+        if isinstance(err, TagFileError):
+            raise
+        raise TagFileError(f"{path}: cannot be read as {suffix[1:]} ({err})") from err
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise TagFileError(f"{path}: missing column(s) {', '.join(missing)}; tag with `policytag predict`, "
+                           f"whose rows carry {', '.join(REQUIRED)} and `uncertain`")
+    if "uncertain" in frame.columns:
+        frame["uncertain"] = [_truth(value, path, row) for row, value in enumerate(frame["uncertain"], start=1)]
+    elif exclude_uncertain:
+        raise TagFileError(f"{path}: no `uncertain` column, so --exclude-uncertain cannot apply; "
+                           "tag again with `policytag predict` or leave the option out")
+    else:
+        frame["uncertain"] = False
+    for axis in AXES:
+        frame[axis] = frame[axis].where(frame[axis].notna() & (frame[axis] != ""), None)
+        unknown = frame[axis].notna() & ~frame[axis].isin(schema.labels(axis))
+        if unknown.any():
+            row = int(unknown.to_numpy().argmax())
+            raise TagFileError(f"{path}: row {row + 1}: unknown {axis} label {frame[axis].iloc[row]!r}; "
+                               f"the taxonomy has {', '.join(schema.labels(axis))}")
+    frame["doc_id"] = frame["doc_id"].astype(str)
+    return frame
+
+
+def _truth(value, path: Path, row: int) -> bool:
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    if text == "nan":
+        return False
+    raise TagFileError(f"{path}: row {row}: `uncertain` is {value!r}; expected true or false")
+
+
+def _fill_report_fields(table: pd.DataFrame) -> None:
+    """Fill missing `level`, `region`, `year` from report ids that are corpus paths."""
+    wanted = [f for f in REPORT_FIELDS if f not in table.columns or table[f].isna().any()]
+    if not wanted:
+        return
+    ids = table["doc_id"].unique()
+    meta = {doc_id: report_meta(PurePosixPath(doc_id), None) for doc_id in ids}
+    for field in wanted:
+        derived = table["doc_id"].map({doc_id: getattr(m, field) for doc_id, m in meta.items()})
+        table[field] = derived if field not in table.columns else table[field].where(table[field].notna(), derived)
