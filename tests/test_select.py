@@ -186,3 +186,16 @@ def test_a_label_studio_export_of_the_tasks_comes_back_through_prepare(reports, 
         labels = {item["from_name"]: item["value"]["choices"][0] for item in task["annotations"][0]["result"]}
         row = rows[task["data"]["id"]]
         assert (row["role"], row["domain"], row["label_source"]) == (labels["role"], labels["domain"], "hand")
+
+
+def test_a_held_out_row_whose_report_id_is_a_bare_year_excludes_its_report_not_every_report_of_that_year():
+    from policytag.review.exclusions import Exclusions
+
+    exclusions = Exclusions()
+    held_out = {"id": "2010#0006", "doc_id": "2010", "text": "宁波的一段。", "level": "city", "region": "宁波市", "year": 2010}
+    exclusions.add_rows([held_out], reports=True, near=False)
+    other = {"id": "2010#0006", "doc_id": "2010", "text": "另一份报告的一段。", "level": "province", "region": "试验省", "year": 2010}
+    same_report = {**other, "level": "city", "region": "宁波市"}
+    assert exclusions.reason(other) is None
+    assert exclusions.reason(same_report) == "dev or held-out report"
+    assert exclusions.reason({**other, "text": "宁波的一段。"}) == "labelled or excluded"

@@ -55,16 +55,19 @@ class Exclusions:
 
     def add_rows(self, rows: list[dict], *, reports: bool, near: bool) -> None:
         for row in rows:
-            if row.get("id"):
+            key = _report_key(row)
+            # a report id shortened to a bare year (`2010`) names no one report: its key does
+            named = bool(row.get("doc_id")) and not (key is not None and str(row["doc_id"]).isdigit())
+            if row.get("id") and (named or not row.get("doc_id")):
                 self.ids.add(str(row["id"]))
             self.texts.add(normalize(row["text"]))
             if near:
                 self.near.add(row["text"])
             if reports:
-                if row.get("doc_id"):
+                if named:
                     self.reports.add(str(row["doc_id"]))
-                if _report_key(row) is not None:
-                    self.report_keys.add(_report_key(row))
+                if key is not None:
+                    self.report_keys.add(key)
 
 
 def _report_key(row: dict) -> tuple | None:
