@@ -43,9 +43,10 @@ FIELDS = ("doc_id", "index", "section", "text", "role", "role_score", "domain", 
 
 
 def shipped_reports() -> list[str]:
-    """Every .txt and .md report shipped in data/ (the raw sample, the dev reports, the seed sample)."""
+    """Every .txt and .md report shipped in data/ (the raw sample, the dev reports, the seed sample;
+    not the notes beside the hand labels)."""
     found = [p for suffix in ("*.txt", "*.md") for p in DATA.rglob(suffix)
-             if "processed" not in p.parts and p.name != "README.md"]
+             if "processed" not in p.parts and "annotations" not in p.parts and p.name != "README.md"]
     return sorted(str(p) for p in found)
 
 
