@@ -216,6 +216,10 @@ def test_seed_sample_tags_agree_across_cli_api_and_standalone(tiny_export, tmp_p
     finally:
         sys.path.remove(str(tiny_export))
     alone = [t.to_dict() for t in standalone.load().predict_documents([SEED_SAMPLE])]
+    with pytest.raises(TypeError, match=r"wrap it in a list"):  # the package's argument checks travel along
+        standalone.load().predict_documents(str(SEED_SAMPLE))
+    with pytest.raises(TypeError, match=r"texts\[1\] is int"):
+        standalone.load().predict(["一段。", 3])
     assert [(r["index"], r["text"], r["role"], r["domain"], r["role_score"]) for r in alone] == \
         [(r["index"], r["text"], r["role"], r["domain"], r["role_score"]) for r in api]
 
