@@ -1,7 +1,8 @@
 """Headings of Chinese work reports: numbering markers, levels and run-in titles.
 
 Reports number their sections `一、` (level 1), `（一）` (level 2), `1.`/`1、` (level 3)
-and `（1）` (level 4), often running the title into the body on one line
+and `（1）` (level 4); department and township summaries also open items with `一是`,
+`二是` (level 5, below every number). Titles are often run the title into the body on one line
 (`（一）强化规范监管服务。一是…`) or several sections into one line
 (`…仍然突出。四、存在的问题2023年，…`). All functions expect normalised text.
 """
@@ -14,20 +15,24 @@ from dataclasses import dataclass
 from policytag.runtime.normalize import normalize
 
 _CN_NUM = "一二三四五六七八九十"
+ENUMERATION_LEVEL = 5  # `一是…二是…` items sit below every numbered level
 _MARKERS = (
     (1, re.compile(rf"第[{_CN_NUM}]{{1,3}}(?:部分|章|篇)[、．.：\s]?")),
     (1, re.compile(rf"[{_CN_NUM}]{{1,3}}[、．]")),
     (2, re.compile(rf"[（(][{_CN_NUM}]{{1,3}}[）)]")),
     (3, re.compile(r"\d{1,2}(?:[、．]|\.(?!\d))")),
     (4, re.compile(r"[（(]\d{1,2}[）)]")),
+    (ENUMERATION_LEVEL, re.compile(rf"[{_CN_NUM}]{{1,2}}是(?![的否非])")),
 )
 # Mid-line, only the two upper levels open a new paragraph; `1.` items stay inside.
 # Half-width stops count too: this also runs on raw text, before normalisation.
 _INLINE_SPLIT = re.compile(rf"(?<=[。；;！!？?”」])\s*(?=[{_CN_NUM}]{{1,3}}、|[（(][{_CN_NUM}]{{1,3}}[）)])")
 # A run-in title ends at sentence punctuation, a space, the next marker, an `一是`
-# list, or a year that opens the body (`四、存在的问题2023年，…`).
+# list, or a year or period that opens the body (`四、存在的问题2023年，…`,
+# `…机构改革XXXX年，…` with the year redacted, `…工作情况1-6月份，…`).
 _TITLE_END = re.compile(
-    rf"[。！？]|\s|[（(][{_CN_NUM}]{{1,3}}[）)]|[{_CN_NUM}]是|(?<=[^\d\s]{{2}})(?:19|20)\d\d年"
+    rf"[。！？]|\s|[（(][{_CN_NUM}]{{1,3}}[）)]|[{_CN_NUM}]是"
+    r"|(?<=[^\d\s]{2})(?:(?:19|20)\d\d|20[Xx*]{2}|[Xx*]{4})年|(?<=[^\d\s]{2})\d{1,2}-\d{1,2}月"
 )
 # Top-level titles also end after the words that close section names
 # (`二、存在问题和下步工作打算近年来，…`); sub-titles run to their full stop.

@@ -1,8 +1,8 @@
 """Segmentation: the blocks of a read report → paragraphs with their heading path.
 
 A paragraph is one block of text as it stands in the report (ANNOTATION.md). A
-numbered title at its start belongs to it and becomes the heading of the
-paragraphs that follow. Bare headings, greetings, closing formulas, signatures,
+numbered title at its start (`（一）…。`, `一是…。`) stays in its text and is the
+nearest heading of that paragraph and of the paragraphs that follow. Bare headings, greetings, closing formulas, signatures,
 dates and glossary entries are not paragraphs; a paragraph that opens with an
 address (`各位代表，在肯定成绩的同时…`) is one. A paragraph broken across blank lines
 in mid-sentence, as text converted from PDF pages often is, is joined again.
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from policytag.runtime.checks import check_patterns
 from policytag.runtime.blocks import Block
 from policytag.runtime.headings import (
+    ENUMERATION_LEVEL,
     Heading,
     bare_heading,
     marker_level,
@@ -86,6 +87,13 @@ class Paragraph:
     @property
     def section(self) -> str | None:
         return self.section_path[-1] if self.section_path else None
+
+    @property
+    def headings_above(self) -> tuple[str, ...]:
+        """The heading path without the paragraph's own run-in title (`（一）…。` at its start)."""
+        if self.section_path and self.text.startswith(self.section_path[-1]):
+            return self.section_path[:-1]
+        return self.section_path
 
 
 @dataclass
@@ -187,20 +195,19 @@ class Segmenter:
             title, rest = run_in
             title = Heading(normalize(title.text), title.level)
             # `三、2024年工作计划（一）突出…`: a title running straight into the next
-            # number is a heading of its own; `（七）…。（1）…` is a paragraph's title.
-            if not rest.strip() or (starts_with_heading_marker(rest.lstrip()) and not rest.startswith("。")):
+            # number is a heading of its own; `（七）…。（1）…` is a paragraph's title,
+            # and so is `（四）…新提升一是提升…`, whose `一是` list is the paragraph's body.
+            if not rest.strip() or (_opens_numbered_section(rest.lstrip()) and not rest.startswith("。")):
                 self._open(outline, title)
                 yield from self._pieces(outline, rest.lstrip())
                 return
         if outline.in_glossary or len(text) < self.config.min_chars:
             return
         text, glossary = self._trailing_glossary(text)
-        if run_in is not None:  # `（三）…` sits under the parent of `（二）`, not under `（二）`
-            outline.close_to(title.level)
+        if run_in is not None:  # `（三）…` closes `（二）` and is its own nearest heading
+            self._open(outline, title)
         if len(text) >= self.config.min_chars:
             yield text, outline.path()
-        if run_in is not None:
-            self._open(outline, title)
         if glossary is not None:
             self._open(outline, glossary)
 
@@ -232,6 +239,11 @@ class Segmenter:
                 continue
             for i, chunk in enumerate(_chunks(text, limit)):
                 yield chunk, path, line, mojibake if i == 0 else 0
+
+
+def _opens_numbered_section(text: str) -> bool:
+    found = marker_level(text)
+    return found is not None and found[0] < ENUMERATION_LEVEL
 
 
 def _chunks(text: str, limit: int) -> Iterator[str]:
