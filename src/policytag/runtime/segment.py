@@ -1,8 +1,9 @@
 """Segmentation: the blocks of a read report → paragraphs with their heading path.
 
 A paragraph is one block of text as it stands in the report (ANNOTATION.md). A
-numbered title at its start (`（一）…。`, `一是…。`) stays in its text and is the
-nearest heading of that paragraph and of the paragraphs that follow. Bare headings, greetings, closing formulas, signatures,
+numbered title at its start (`（一）…。`) stays in its text and is the nearest
+heading of that paragraph and of the paragraphs that follow; an `一是…。` item title
+heads its own paragraph only. Bare headings, greetings, closing formulas, signatures,
 dates and glossary entries are not paragraphs; a paragraph that opens with an
 address (`各位代表，在肯定成绩的同时…`) is one. A paragraph broken across blank lines
 in mid-sentence, as text converted from PDF pages often is, is joined again.
@@ -206,8 +207,14 @@ class Segmenter:
         text, glossary = self._trailing_glossary(text)
         if run_in is not None:  # `（三）…` closes `（二）` and is its own nearest heading
             self._open(outline, title)
+        elif (marker := marker_level(text)) is not None:  # a numbered paragraph with no title still closes `（二）`
+            outline.close_to(marker[0])
         if len(text) >= self.config.min_chars:
             yield text, outline.path()
+        if run_in is not None and title.level == ENUMERATION_LEVEL:
+            # `一是…。` heads its own paragraph only: the plain paragraph after the last
+            # item (`在看到成绩的同时，…`) usually speaks for the whole section.
+            outline.close_to(ENUMERATION_LEVEL)
         if glossary is not None:
             self._open(outline, glossary)
 
