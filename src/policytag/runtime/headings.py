@@ -10,7 +10,7 @@ and `（1）` (level 4); department and township summaries also open items with 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from policytag.runtime.normalize import normalize
 
@@ -61,7 +61,7 @@ class Heading:
 
 
 def marker_level(text: str) -> tuple[int, int] | None:
-    """`(level, marker_length)` when `text` starts with a section number, else None."""
+    """`(level, marker_length)` when `text` starts with a section number or an `一是` item, else None."""
     for level, pattern in _MARKERS:
         match = pattern.match(text)
         if match:
@@ -70,8 +70,36 @@ def marker_level(text: str) -> tuple[int, int] | None:
 
 
 def starts_with_heading_marker(text: str) -> bool:
-    """True when `text` opens with a section number such as `一、` or `（二）`."""
+    """True when `text` opens with a section number such as `一、` or `（二）`, or an `一是` item."""
     return marker_level(text) is not None
+
+
+def opens_numbered_section(text: str) -> bool:
+    """True when `text` opens with a section number (`（一）`, `1.`), not an `一是` item."""
+    found = marker_level(text)
+    return found is not None and found[0] < ENUMERATION_LEVEL
+
+
+@dataclass
+class Outline:
+    """The open headings while a report is read top to bottom."""
+
+    headings: list[Heading] = field(default_factory=list)
+    in_glossary: bool = False
+
+    def close_to(self, level: int) -> None:
+        """Close the open headings at `level` and below (a new sibling is coming)."""
+        while self.headings and self.headings[-1].level >= level:
+            self.headings.pop()
+
+    def open(self, heading: Heading, glossary: bool) -> None:
+        self.close_to(heading.level)
+        self.headings.append(heading)
+        if heading.level == 1 or glossary:
+            self.in_glossary = glossary
+
+    def path(self) -> tuple[str, ...]:
+        return tuple(h.text for h in self.headings)
 
 
 def split_inline_headings(line: str, max_title_chars: int) -> list[str]:

@@ -20,8 +20,10 @@ from policytag.runtime.blocks import Block
 from policytag.runtime.headings import (
     ENUMERATION_LEVEL,
     Heading,
+    Outline,
     bare_heading,
     marker_level,
+    opens_numbered_section,
     run_in_title,
     split_inline_headings,
     starts_with_heading_marker,
@@ -97,28 +99,6 @@ class Paragraph:
         return self.section_path
 
 
-@dataclass
-class _Outline:
-    """The open headings while a report is read top to bottom."""
-
-    headings: list[Heading] = field(default_factory=list)
-    in_glossary: bool = False
-
-    def close_to(self, level: int) -> None:
-        """Close the open headings at `level` and below (a new sibling is coming)."""
-        while self.headings and self.headings[-1].level >= level:
-            self.headings.pop()
-
-    def open(self, heading: Heading, glossary: bool) -> None:
-        self.close_to(heading.level)
-        self.headings.append(heading)
-        if heading.level == 1 or glossary:
-            self.in_glossary = glossary
-
-    def path(self) -> tuple[str, ...]:
-        return tuple(h.text for h in self.headings)
-
-
 class Segmenter:
     """Cuts reports into `Paragraph`s following a `SegmentConfig`."""
 
@@ -129,7 +109,7 @@ class Segmenter:
 
     def segment(self, doc_id: str, blocks: Iterable[Block]) -> tuple[list[Paragraph], list[str]]:
         """All paragraphs of one report, in order and indexed from 0, and warnings."""
-        outline = _Outline()
+        outline = Outline()
         found: list[tuple[str, tuple[str, ...], int, int]] = []
         if self.config.rejoin_broken_lines:
             blocks = self._rejoin(blocks)
@@ -177,7 +157,7 @@ class Segmenter:
                 and bare_heading(after, self.config.max_heading_chars) is None
                 and not self._skipped(after))
 
-    def _pieces(self, outline: _Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    def _pieces(self, outline: Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Paragraphs in one piece of a line, opening the headings met on the way."""
         text = normalize(spaced)
         if not text:
@@ -198,7 +178,7 @@ class Segmenter:
             # `三、2024年工作计划（一）突出…`: a title running straight into the next
             # number is a heading of its own; `（七）…。（1）…` is a paragraph's title,
             # and so is `（四）…新提升一是提升…`, whose `一是` list is the paragraph's body.
-            if not rest.strip() or (_opens_numbered_section(rest.lstrip()) and not rest.startswith("。")):
+            if not rest.strip() or (opens_numbered_section(rest.lstrip()) and not rest.startswith("。")):
                 self._open(outline, title)
                 yield from self._pieces(outline, rest.lstrip())
                 return
@@ -235,7 +215,7 @@ class Segmenter:
     def _is_glossary(self, title: str) -> bool:
         return any(p.search(title) for p in self._glossary)
 
-    def _open(self, outline: _Outline, heading: Heading) -> None:
+    def _open(self, outline: Outline, heading: Heading) -> None:
         outline.open(heading, glossary=self._is_glossary(heading.text))
 
     def _cut_long(self, found: list[tuple[str, tuple[str, ...], int, int]]) -> Iterator[tuple[str, tuple[str, ...], int, int]]:
@@ -246,11 +226,6 @@ class Segmenter:
                 continue
             for i, chunk in enumerate(_chunks(text, limit)):
                 yield chunk, path, line, mojibake if i == 0 else 0
-
-
-def _opens_numbered_section(text: str) -> bool:
-    found = marker_level(text)
-    return found is not None and found[0] < ENUMERATION_LEVEL
 
 
 def _chunks(text: str, limit: int) -> Iterator[str]:
