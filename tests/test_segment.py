@@ -17,8 +17,10 @@ def test_headings_set_sections_and_are_not_paragraphs():
     assert paragraphs[0].section_path == ("一、2023年工作回顾",)
     assert paragraphs[0].text.startswith("全年地区生产总值")
     last = paragraphs[-1]
-    assert last.section_path == ("二、2024年工作安排",)
-    assert last.text.startswith("（一）加快建设现代化产业体系。")  # a run-in title stays in its paragraph
+    # a run-in title stays in its paragraph and is also its nearest heading
+    assert last.section_path == ("二、2024年工作安排", "（一）加快建设现代化产业体系")
+    assert last.text.startswith("（一）加快建设现代化产业体系。")
+    assert last.headings_above == ("二、2024年工作安排",)
     assert [p.index for p in paragraphs] == list(range(len(paragraphs)))
     assert paragraphs[1].id == "doc#0001"
 
@@ -35,7 +37,7 @@ def test_inline_headings_split_lines():
     assert paragraphs[1].text.startswith("四、存在的问题2023年")
     plan, _ = segment("三、2024年工作计划(一)突出文化涵养,提升先进文化引领新水平。堅持舉旗幟、聚民心。")
     assert len(plan) == 1
-    assert plan[0].section_path == ("三、2024年工作计划",)
+    assert plan[0].section_path == ("三、2024年工作计划", "（一）突出文化涵养，提升先进文化引领新水平")
     assert plan[0].text.startswith("（一）突出文化涵养，提升先进文化引领新水平。坚持举旗帜")
 
 
@@ -106,4 +108,7 @@ def test_seed_sample_inline_headings_are_split():
 def test_a_numbered_paragraph_sits_under_the_parent_not_its_sibling():
     text = "三、存在问题\n（一）项目建设瓶颈制约多。审批耗时长。\n（二）公路建设融资难度大。地方自筹资金不足。"
     paragraphs, _ = segment(text)
-    assert [p.section_path for p in paragraphs] == [("三、存在问题",), ("三、存在问题",)]
+    assert [p.section_path for p in paragraphs] == [
+        ("三、存在问题", "（一）项目建设瓶颈制约多"),
+        ("三、存在问题", "（二）公路建设融资难度大"),
+    ]

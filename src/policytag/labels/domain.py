@@ -82,7 +82,7 @@ class DomainLabeler:
         r = self.rules
         text_hits = self.hits(paragraph.text)
         heading_hits: Counter[str] = Counter()
-        for distance, heading in enumerate(reversed(paragraph.section_path)):
+        for distance, heading in enumerate(reversed(paragraph.headings_above)):
             for domain, n in self.hits(heading).items():
                 heading_hits[domain] += n / (distance + 1)
         lexicon_share = _shares(text_hits)

@@ -9,8 +9,9 @@ Each named rule looks at one kind of evidence and says a role or nothing:
 - `section_order`: a section with no cue carries the role of the section before it
   (`三、加强政府自身建设` after the plan);
 - `text_cues`: wording (`力争`, `同比增长`);
-- `report_default`: achievement for any paragraph under a heading, as reports and
-  summaries report work done unless their structure says otherwise.
+- `report_default`: achievement for any paragraph under a heading other than its own
+  run-in title, as reports and summaries report work done unless their structure
+  says otherwise.
 The combined role is the first rule in `precedence` that fires.
 """
 
@@ -107,7 +108,7 @@ class RoleLabeler:
                     "section_year": by_year,
                     "section_order": by_order,
                     "text_cues": self.text_cues(p),
-                    "report_default": "achievement" if p.section_path else None,
+                    "report_default": "achievement" if p.headings_above else None,
                 }
             )
         return votes

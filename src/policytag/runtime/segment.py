@@ -1,8 +1,9 @@
 """Segmentation: the blocks of a read report → paragraphs with their heading path.
 
 A paragraph is one block of text as it stands in the report (ANNOTATION.md). A
-numbered title at its start belongs to it and becomes the heading of the
-paragraphs that follow. Bare headings, greetings, closing formulas, signatures,
+numbered title at its start (`（一）…。`) stays in its text and is the nearest
+heading of that paragraph and of the paragraphs that follow; an `一是…。` item title
+heads its own paragraph only. Bare headings, greetings, closing formulas, signatures,
 dates and glossary entries are not paragraphs; a paragraph that opens with an
 address (`各位代表，在肯定成绩的同时…`) is one. A paragraph broken across blank lines
 in mid-sentence, as text converted from PDF pages often is, is joined again.
@@ -17,9 +18,12 @@ from dataclasses import dataclass, field
 from policytag.runtime.checks import check_patterns
 from policytag.runtime.blocks import Block
 from policytag.runtime.headings import (
+    ENUMERATION_LEVEL,
     Heading,
+    Outline,
     bare_heading,
     marker_level,
+    opens_numbered_section,
     run_in_title,
     split_inline_headings,
     starts_with_heading_marker,
@@ -87,27 +91,12 @@ class Paragraph:
     def section(self) -> str | None:
         return self.section_path[-1] if self.section_path else None
 
-
-@dataclass
-class _Outline:
-    """The open headings while a report is read top to bottom."""
-
-    headings: list[Heading] = field(default_factory=list)
-    in_glossary: bool = False
-
-    def close_to(self, level: int) -> None:
-        """Close the open headings at `level` and below (a new sibling is coming)."""
-        while self.headings and self.headings[-1].level >= level:
-            self.headings.pop()
-
-    def open(self, heading: Heading, glossary: bool) -> None:
-        self.close_to(heading.level)
-        self.headings.append(heading)
-        if heading.level == 1 or glossary:
-            self.in_glossary = glossary
-
-    def path(self) -> tuple[str, ...]:
-        return tuple(h.text for h in self.headings)
+    @property
+    def headings_above(self) -> tuple[str, ...]:
+        """The heading path without the paragraph's own run-in title (`（一）…。` at its start)."""
+        if self.section_path and self.text.startswith(self.section_path[-1]):
+            return self.section_path[:-1]
+        return self.section_path
 
 
 class Segmenter:
@@ -120,7 +109,7 @@ class Segmenter:
 
     def segment(self, doc_id: str, blocks: Iterable[Block]) -> tuple[list[Paragraph], list[str]]:
         """All paragraphs of one report, in order and indexed from 0, and warnings."""
-        outline = _Outline()
+        outline = Outline()
         found: list[tuple[str, tuple[str, ...], int, int]] = []
         if self.config.rejoin_broken_lines:
             blocks = self._rejoin(blocks)
@@ -168,7 +157,7 @@ class Segmenter:
                 and bare_heading(after, self.config.max_heading_chars) is None
                 and not self._skipped(after))
 
-    def _pieces(self, outline: _Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    def _pieces(self, outline: Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Paragraphs in one piece of a line, opening the headings met on the way."""
         text = normalize(spaced)
         if not text:
@@ -187,20 +176,25 @@ class Segmenter:
             title, rest = run_in
             title = Heading(normalize(title.text), title.level)
             # `三、2024年工作计划（一）突出…`: a title running straight into the next
-            # number is a heading of its own; `（七）…。（1）…` is a paragraph's title.
-            if not rest.strip() or (starts_with_heading_marker(rest.lstrip()) and not rest.startswith("。")):
+            # number is a heading of its own; `（七）…。（1）…` is a paragraph's title,
+            # and so is `（四）…新提升一是提升…`, whose `一是` list is the paragraph's body.
+            if not rest.strip() or (opens_numbered_section(rest.lstrip()) and not rest.startswith("。")):
                 self._open(outline, title)
                 yield from self._pieces(outline, rest.lstrip())
                 return
         if outline.in_glossary or len(text) < self.config.min_chars:
             return
         text, glossary = self._trailing_glossary(text)
-        if run_in is not None:  # `（三）…` sits under the parent of `（二）`, not under `（二）`
-            outline.close_to(title.level)
+        if run_in is not None:  # `（三）…` closes `（二）` and is its own nearest heading
+            self._open(outline, title)
+        elif (marker := marker_level(text)) is not None:  # a numbered paragraph with no title still closes `（二）`
+            outline.close_to(marker[0])
         if len(text) >= self.config.min_chars:
             yield text, outline.path()
-        if run_in is not None:
-            self._open(outline, title)
+        if run_in is not None and title.level == ENUMERATION_LEVEL:
+            # `一是…。` heads its own paragraph only: the plain paragraph after the last
+            # item (`在看到成绩的同时，…`) usually speaks for the whole section.
+            outline.close_to(ENUMERATION_LEVEL)
         if glossary is not None:
             self._open(outline, glossary)
 
@@ -221,7 +215,7 @@ class Segmenter:
     def _is_glossary(self, title: str) -> bool:
         return any(p.search(title) for p in self._glossary)
 
-    def _open(self, outline: _Outline, heading: Heading) -> None:
+    def _open(self, outline: Outline, heading: Heading) -> None:
         outline.open(heading, glossary=self._is_glossary(heading.text))
 
     def _cut_long(self, found: list[tuple[str, tuple[str, ...], int, int]]) -> Iterator[tuple[str, tuple[str, ...], int, int]]:
