@@ -169,8 +169,13 @@ def test_cli_help_works_without_a_model():
 def test_shipped_hand_labels_match_the_prepared_sample(dataset, schema):
     # the annotation files are keyed by paragraph text: a change to segmentation must not orphan them
     stats = json.loads((dataset / "stats.json").read_text(encoding="utf-8"))
-    train = read_jsonl(dataset / "splits" / "train.jsonl")
+    everything = read_jsonl(dataset / "splits" / "train.jsonl")
+    corpus_ids = {r["id"] for r in read_jsonl(DATA / "annotations" / "corpus.jsonl") if r["role"] or r["domain"]}
+    corpus = [r for r in everything if r["id"] in corpus_ids]
+    train = [r for r in everything if r["id"] not in corpus_ids]
     assert stats["hand_annotations"]["applied"] == stats["hand_annotations"]["loaded"] == len(train)
+    # the corpus paragraphs labelled without their reports all train, none of them in the sample's reports
+    assert stats["labelled_without_reports"]["paragraphs"] == len(corpus) == 3610
     heldout = read_jsonl(DATA / "annotations" / "sample-heldout.jsonl")
     prepared = {r["text"]: r for split in ("validation", "test") for r in read_jsonl(dataset / "splits" / f"{split}.jsonl")}
     assert sorted(r["text"] for r in heldout) == sorted(prepared)

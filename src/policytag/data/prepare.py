@@ -28,6 +28,7 @@ from policytag.io.outputs import claim, staged
 from policytag.io.readers import read_report
 from policytag.io.limits import MB
 from policytag.io.sources import SourceFile, batched_sources, iter_source_files
+from policytag.data.labelled import labelled_paragraphs
 from policytag.labels.annotations import load_annotations
 from policytag.labels.report import ScoredParagraph, render_table, rule_report
 from policytag.labels.schema import LabelSchema
@@ -52,6 +53,7 @@ class PrepareConfig:
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     annotations: list[Path] = field(default_factory=list)
+    labelled: list[Path] = field(default_factory=list)  # hand-labelled paragraphs without reports: train
     gold: Path | None = None  # gold paragraphs to score the rules against (never trained on)
     workers: int = 2
 
@@ -67,6 +69,7 @@ def load_prepare_config(path: Path, overrides: list[str] | None = None) -> Prepa
         segment=config.segment,
         split=config.split,
         annotations=[_resolve(base, p) for p in config.annotations],
+        labelled=[_resolve(base, p) for p in config.labelled],
         gold=_resolve(base, config.gold) if config.gold else None,
         workers=config.workers,
     )
@@ -181,10 +184,13 @@ def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | N
     splits = assign_splits(metas, config.split)
     for p in paragraphs:
         p["split"] = splits[p["doc_id"]]
+    extra = _without_reports_read(labelled_paragraphs(config.labelled, schema), paragraphs)
+    paragraphs += extra
 
     gold_path = gold or config.gold
     report = _score_rules(paragraphs, gold_path) if gold_path else None
     stats = _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started)
+    stats["labelled_without_reports"] = {"paragraphs": len(extra), "reports": len({p["doc_id"] for p in extra})}
     if report is not None:
         stats["rule_report"] = {axis: report[axis]["combined"] for axis in ("role", "domain")}
     with staged(out) as staging:
@@ -229,6 +235,13 @@ def _assemble(reports: list[_ReportResult]) -> list[dict]:
             paragraph_id = p.pop("id", None) or f"{own}#{p['index']:04d}"
             paragraphs.append({"id": paragraph_id, "doc_id": own, **p, **report.meta, "source": report.source})
     return paragraphs
+
+
+def _without_reports_read(rows: list[dict], paragraphs: list[dict]) -> list[dict]:
+    """Labelled rows whose report was not read as well (that report's own paragraphs and
+    split win, so no report is in two splits)."""
+    read = {p["doc_id"] for p in paragraphs}
+    return [r for r in rows if r["doc_id"] not in read]
 
 
 def _apply_annotations(paragraphs: list[dict], annotations) -> int:

@@ -56,6 +56,9 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
         predictor = Predictor.open(config.model)
     exclusions = build_exclusions(config.data, list(config.exclude), prepare_config)  # its errors before the long read
     candidates, skipped = load_candidates(inputs, prepare_config)
+    read = len(candidates)
+    # excluded paragraphs leave before any strategy draws, so they never shift its random order
+    candidates = [row for row in candidates if exclusions.allows(row)]
     rng = random.Random(config.seed)
     predict = _with_progress(predictor.predict) if predictor is not None else None
     tags: dict = {}
@@ -74,7 +77,7 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
     path = write_tasks(out, rows, config.format, schema, tags if config.format != "jsonl" else {}, version)
     return {
         "tasks": str(path),
-        "candidates": len(candidates),
+        "candidates": read,
         "candidate_reports": len({c["doc_id"] for c in candidates}),
         "picked": len(rows),
         "reports": len({r["doc_id"] for r in rows}),
