@@ -91,3 +91,33 @@ def test_standalone_module_reads_the_path_and_tags_as_the_package(tiny_export, t
     for mine, theirs in zip(package, in_context):
         assert (mine.role, mine.domain, mine.section_path) == (theirs["role"], theirs["domain"], theirs["section_path"])
         assert mine.role_score == pytest.approx(theirs["role_score"], abs=1e-4)
+
+
+def test_evaluate_with_reports_finds_gold_rows_and_reports_those_it_cannot(tiny_export, tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import DATA
+    from policytag.cli import app
+
+    gold = tmp_path / "gold.jsonl"
+    invented = {"id": "invented-1", "doc_id": "no-such-report", "text": "（二）项目融资压力较大。县级财政难以支撑。",
+                "role": "problem", "domain": "economy"}
+    lines = (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    gold.write_text("\n".join([*lines, json.dumps(invented, ensure_ascii=False)]) + "\n", encoding="utf-8")
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(app, ["evaluate", str(tiny_export), "--data", str(gold), "--out", str(out),
+                                      "--reports", str(DATA / "gold" / "dev-reports"), "--no-baseline"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    found = metrics["context_found"]
+    assert metrics["context"] == "reports" and found["not_found_ids"][-1] == "invented-1"
+    assert found["exact"] + found["near"] + found["not_found"] == len(lines) + 1
+    assert found["exact"] > len(lines) // 2 and metrics["n"] == found["exact"] + found["near"]
+    assert "gold rows found in the reports" in (out / "report.md").read_text(encoding="utf-8")
+    assert "Context: `reports`" in result.output
+
+    alone = tmp_path / "alone"
+    result = CliRunner().invoke(app, ["evaluate", str(tiny_export), "--data", str(gold), "--out", str(alone),
+                                      "--no-context", "--no-baseline"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((alone / "metrics.json").read_text(encoding="utf-8"))["context"] == "none"

@@ -17,6 +17,7 @@ from policytag.config import ConfigError
 from policytag.data.writer import TAXONOMY
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.windows import WindowEncoder
+from policytag.predict.documents import record_path
 from policytag.runtime.normalize import normalize
 from policytag.runtime.windows import heading_path
 
@@ -50,8 +51,7 @@ class EncodedSet:
 
 def row_path(row: dict, text: str) -> list[str]:
     """A labelled row's normalised heading path from its `section_path` or else its `section`."""
-    section = row.get("section_path") or row.get("section")
-    return heading_path([normalize(h) for h in ([section] if isinstance(section, str) else section or [])], text)
+    return heading_path(list(record_path(row)), text)
 
 
 def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str], domain_labels: list[str],
