@@ -115,14 +115,18 @@ def evaluate(
     baseline_train: Annotated[
         Optional[Path], typer.Option(help="Training JSONL for the baseline (default: the model's own split).")
     ] = None,
+    reports: Annotated[Optional[Path], typer.Option(
+        help="Folder of the whole reports the gold comes from: each paragraph is read with its headings there.")] = None,
+    context: Annotated[bool, typer.Option(help="Without --reports, read each gold row's section_path/section.")] = True,
+    nearest_only: Annotated[bool, typer.Option(help="Give the model only the heading nearest to each paragraph.")] = False,
 ) -> None:
     """Evaluate a model on held-out labelled paragraphs: metrics, intervals, pictures, mistakes."""
     from policytag.evaluation.evaluate import EvalConfig, evaluate as run_evaluate
     from policytag.runtime.manifest import BrokenExport
 
     try:
-        metrics = run_evaluate(model, data, out, EvalConfig(strict=strict, baseline=baseline,
-                                                            baseline_train=baseline_train))
+        metrics = run_evaluate(model, data, out, EvalConfig(strict=strict, baseline=baseline, baseline_train=baseline_train,
+                                                            reports=reports, gold_sections=context, nearest=nearest_only))
     except (BrokenExport, FileNotFoundError, ValueError) as err:  # GoldError is a ValueError
         _fail(str(err))
     _print_evaluation(metrics, out)
@@ -365,6 +369,9 @@ def _print_evaluation(metrics: dict, out: Path) -> None:
         typer.echo(f"  skipped {problem}")
     if metrics["skipped_lines"]:
         typer.echo(f"skipped {metrics['skipped_lines']} bad lines (all in metrics.json / report.md)")
+    from policytag.evaluation.report import context_line
+
+    typer.echo(context_line(metrics))
     baseline = metrics.get("baseline", {})
     for axis in ("role", "domain"):
         m = metrics[axis]

@@ -38,7 +38,7 @@ def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraph
                  echo: Callable[[str], None] = print, overwrite: bool = False) -> dict:
     """Run every step into `out`; returns the dev-gold metrics of the exported predictor."""
     from policytag.data.prepare import load_prepare_config, prepare
-    from policytag.evaluation.evaluate import evaluate
+    from policytag.evaluation.evaluate import EvalConfig, evaluate
     from policytag.export.build import ExportConfig, export, is_export
     from policytag.predict.run_folder import is_run, load_run_record
     from policytag.training.config import load_train_config
@@ -77,7 +77,10 @@ def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraph
     echo(f"[3/4] export: → {exported}")
     export(run, exported, ExportConfig(dev=config.data.dev, parity_paragraphs=parity_paragraphs), overwrite=overwrite)
 
-    echo(f"[4/4] evaluate the export on the dev gold: → {evaluation}")
-    metrics = evaluate(exported, config.data.dev, evaluation)
+    # the dev gold is read in context: each paragraph with its headings in the whole report it comes from
+    reports = config.data.dev.parent / "dev-reports"
+    echo(f"[4/4] evaluate the export on the dev gold, in context ({reports}): → {evaluation}")
+    metrics = evaluate(exported, config.data.dev, evaluation,
+                       EvalConfig(reports=reports if reports.is_dir() else None))
     metrics["seconds"] = round(time.perf_counter() - started, 1)
     return metrics

@@ -21,7 +21,8 @@ PARAGRAPH_KEYS = ("id", "doc_id", "index", "section", "section_path", "text", "r
 TAXONOMY = "taxonomy.yaml"
 # Written only when gold is given: removed first, so an older dataset's report never stays beside new data.
 OPTIONAL_OUTPUTS = ("rule_report.json", "rule_report.md")
-LABELLED_KEYS = ("id", "doc_id", "text", "role", "domain", "domain_alt", "section", "level", "region", "year")
+LABELLED_KEYS = ("id", "doc_id", "text", "role", "domain", "domain_alt", "section", "section_path", "level", "region",
+                 "year")
 
 
 def write_jsonl(path: Path, rows) -> int:
@@ -73,6 +74,7 @@ def _write_datasetdict(path: Path, labelled: list[dict], split_names: list[str])
             "domain": datasets.Value("string"),
             "domain_alt": datasets.Value("string"),
             "section": datasets.Value("string"),
+            "section_path": datasets.Sequence(datasets.Value("string")),
             "level": datasets.Value("string"),
             "region": datasets.Value("string"),
             "year": datasets.Value("int32"),

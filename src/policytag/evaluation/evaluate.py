@@ -15,6 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from policytag.evaluation.baseline import TfidfBaseline
+from policytag.evaluation.context import gold_context
 from policytag.evaluation.gold import read_gold
 from policytag.evaluation.metrics import (
     axis_metrics,
@@ -41,6 +42,9 @@ class EvalConfig:
     baseline: bool = True  # fit the TF-IDF baseline on the model's training rows
     baseline_train: Path | None = None  # another training split for the baseline
     batch: int = 256  # paragraphs per progress step
+    reports: Path | None = None  # whole reports to find the gold paragraphs' heading paths in
+    gold_sections: bool = True  # without reports: read a row's `section_path`/`section` (false: no context)
+    nearest: bool = False  # only the heading nearest to each paragraph
 
 
 def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig()) -> dict:
@@ -48,13 +52,17 @@ def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig
     predictor = Predictor.open(model)
     schema = LabelSchema.of_model(predictor.settings)  # the taxonomy travels with the model
     rows, problems = read_gold(data, schema, config.strict)
+    context = gold_context(rows, config.reports, config.gold_sections, config.nearest)
+    rows, sections = context.rows, context.sections
     texts = [r["text"] for r in rows]
     tags = []
     for start in tqdm(range(0, len(texts), config.batch), desc="evaluate", unit="batch", leave=False):
-        tags += predictor.predict(texts[start : start + config.batch])
+        tags += predictor.predict(texts[start : start + config.batch],
+                                  sections[start : start + config.batch] if sections else None)
 
     metrics = {"n": len(rows), "model": str(model), "backend": predictor.backend, "data": str(data),
-               "skipped_lines": len(problems), "problems": problems[:50]}
+               "skipped_lines": len(problems), "problems": problems[:50],
+               "context": context.context, "context_nearest_only": config.nearest, "context_found": context.found}
     for axis in AXES:
         metrics[axis] = _axis(rows, tags, axis, config)
     metrics["calibration"] = {f"{axis}_ece": metrics[axis].pop("ece") for axis in AXES} | {"bins": BINS}

@@ -11,6 +11,17 @@ from policytag.labels.schema import LabelSchema
 AXES = ("role", "domain")
 
 
+def context_line(metrics: dict) -> str:
+    """How the paragraphs were read: which heading paths, and for `reports` how many gold rows were found."""
+    context = metrics.get("context", "none")
+    line = f"Context: `{context}`" + (" (nearest heading only)" if metrics.get("context_nearest_only") else "")
+    found = metrics.get("context_found") or {}
+    if context == "reports":
+        line += (f"; gold rows found in the reports: {found['exact']} by exact text, {found['near']} by a near match "
+                 f"(containment), {found['not_found']} not found and not scored")
+    return line + "."
+
+
 def write_report(out: Path, metrics: dict, rows: list[dict], tags: list, schema: LabelSchema) -> None:
     baseline = metrics.get("baseline", {})
     for axis in AXES:
@@ -72,6 +83,7 @@ def _report_markdown(metrics: dict, schema: LabelSchema, n_errors: int) -> str:
         f"Model `{metrics['model']}` (backend {metrics['backend']}) on `{metrics['data']}`: "
         f"{metrics['n']} paragraphs from {len(metrics['breakdown'].get('doc_id', {}))} reports"
         + (f"; {metrics['skipped_lines']} bad lines skipped (listed below)." if metrics["skipped_lines"] else "."),
+        "", context_line(metrics),
         "", "Intervals are 95% bootstrap intervals resampling whole reports (1,000 resamples).", "",
         "| axis | n | accuracy | macro-F1 | weighted F1 | lenient accuracy | ECE | baseline macro-F1 | Δ macro-F1 (paired) |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -48,6 +48,7 @@ from policytag.runtime.normalize import normalize
 from policytag.runtime.settings import SETTINGS_FILE, ExportSettings, TrainingRecord
 from policytag.runtime.tagging import softmax
 from policytag.training.config import load_run_config
+from policytag.training.data import row_path
 from policytag.version import __version__
 
 BASELINE_ROWS = "baseline-train.jsonl"
@@ -148,8 +149,10 @@ def _parity_texts(path: Path, n: int, seed: int) -> list[str]:
 
 
 def _logits(predictor: Predictor, dev_rows: list[dict], parity_texts: list[str]) -> dict:
-    """Per-paragraph logits on the dev gold and the parity paragraphs, and the speed on the latter."""
-    dev = predictor.tagger.logits([normalize(r["text"]) for r in dev_rows])
+    """Per-paragraph logits on the dev gold (each row read with its own heading path, as `evaluate`
+    reads gold) and the parity paragraphs, and the speed on the latter."""
+    texts = [normalize(r["text"]) for r in dev_rows]
+    dev = predictor.tagger.logits(texts, [row_path(r, t) for r, t in zip(dev_rows, texts)])
     started, role, domain = time.perf_counter(), [], []
     for start in tqdm(range(0, len(parity_texts), 256), desc=f"parity {predictor.backend}", leave=False):
         r, d = predictor.tagger.logits(parity_texts[start : start + 256])

@@ -14,7 +14,7 @@ from torch import nn
 
 from policytag.runtime.manifest import write_manifest
 from policytag.runtime.settings import ExportSettings, LabelMaps, load_settings
-from policytag.runtime.windows import WindowConfig, special_ids
+from policytag.runtime.windows import ContextConfig, WindowConfig, special_ids
 
 HEADS_FILE = "heads.safetensors"
 
@@ -77,10 +77,11 @@ class TwoHeadClassifier(nn.Module):
         return self.role_head(pooled), self.domain_head(pooled)
 
     def settings(self, tokenizer, prefix: str, windows: WindowConfig, backbone: dict,
-                 label_names: dict[str, str]) -> ExportSettings:
+                 label_names: dict[str, str], context: ContextConfig | None = None) -> ExportSettings:
         """What a saved model needs to read text the way training did and to decode its heads."""
         return ExportSettings(labels=LabelMaps(self.role_labels, self.domain_labels), special_ids=special_ids(tokenizer),
-                              windows=windows, prefix=prefix, backbone=backbone, label_names=label_names)
+                              windows=windows, prefix=prefix, backbone=backbone, label_names=label_names,
+                              context=context)
 
     def save(self, folder: Path, tokenizer, settings: ExportSettings) -> None:
         """Write encoder, heads, tokenizer, settings and a manifest of them to `folder`."""

@@ -21,6 +21,7 @@ class DocumentParagraph:
     index: int
     section: str | None
     text: str  # normalised
+    section_path: tuple[str, ...] = ()  # normalised headings, top level first
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,14 @@ class Document:
     paragraphs: list[DocumentParagraph]
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+def record_path(row: dict) -> tuple[str, ...]:
+    """A JSONL row's normalised heading path: its `section_path` (a list, top level first), else its
+    `section` (one heading), as `evaluate` reads gold rows."""
+    section = row.get("section_path") or row.get("section")
+    headings = [section] if isinstance(section, str) else section if isinstance(section, list) else []
+    return tuple(normalize(str(h)) for h in headings if h)
 
 
 def _report_ids(inputs: list[Path], limits: ReadLimits) -> dict[str, list[str]]:
@@ -65,10 +74,11 @@ def iter_documents(inputs: list[Path], segmenter: Segmenter | None = None,
         if raw.records is not None:
             paragraphs = [
                 DocumentParagraph(str(r.get("doc_id") or doc_id), i if r.get("index") is None else r["index"],
-                                  normalize(r["section"]) if r.get("section") else None, normalize(r["text"]))
+                                  normalize(r["section"]) if r.get("section") else None, normalize(r["text"]),
+                                  record_path(r))
                 for i, r in enumerate(raw.records)
             ]
         else:
             found, _ = segmenter.segment(doc_id, raw.blocks)
-            paragraphs = [DocumentParagraph(doc_id, p.index, p.section, p.text) for p in found]
+            paragraphs = [DocumentParagraph(doc_id, p.index, p.section, p.text, p.section_path) for p in found]
         yield Document(source.source, paragraphs, warnings=list(raw.warnings))

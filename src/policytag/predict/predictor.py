@@ -23,7 +23,7 @@ from policytag.runtime.manifest import MANIFEST, STAGING_MARKER, BrokenExport, v
 from policytag.runtime.normalize import normalize
 from policytag.runtime.onnx import ONNX_FILE
 from policytag.runtime.settings import SETTINGS_FILE, Calibration, ExportSettings, load_settings
-from policytag.runtime.tagging import Tag, TextTagger, file_tokenizer, place
+from policytag.runtime.tagging import Tag, TextTagger, file_tokenizer, paragraph_inputs, place
 
 __all__ = ["BACKENDS", "ONNX_FILE", "SETTINGS_FILE", "Predictor", "check_backend"]
 
@@ -113,10 +113,12 @@ class Predictor:
         raise BrokenExport(f"{model}: neither an export (no {MANIFEST}) nor a training run (no {RUN_MARKER}); "
                            "give a folder that `policytag export` or `policytag train` wrote")
 
-    def predict(self, texts: list[str]) -> list[Tag]:
+    def predict(self, texts: list[str], sections: list | None = None) -> list[Tag]:
         """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`.
-        `TypeError` for a lone string or an item that is not a string (its index named)."""
-        return self.tagger.tag([normalize(t or "") for t in checked_texts(texts)])
+        `TypeError` for a lone string or an item that is not a string (its index named).
+        `sections[i]`, when given, is text i's heading path (a list of headings, top first, one
+        string or None); the model reads it before the text (`ValueError` on a length mismatch)."""
+        return self.tagger.tag_raw(checked_texts(texts), sections, normalize)
 
     def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
         """Tags for every paragraph of the report files under `paths` (with `doc_id`, `index`,
@@ -133,7 +135,7 @@ class Predictor:
         """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read),
         each file read and tagged only when the previous one has been consumed."""
         for document in iter_documents(checked_paths(paths)):
-            yield document, place(self.tagger.tag([p.text for p in document.paragraphs]), document.paragraphs)
+            yield document, place(self.tagger.tag(*paragraph_inputs(document.paragraphs)), document.paragraphs)
 
 
 def _threads(threads: int | None) -> None:

@@ -13,7 +13,7 @@ from policytag.runtime.tagging import Tag
 __all__ = ["COLUMNS", "OutputInUse", "write_tags"]
 
 COLUMNS = ("doc_id", "index", "section", "text", "role", "role_score", "domain", "domain_score",
-           "top_domains", "uncertain")
+           "top_domains", "uncertain", "section_path")
 
 
 def write_tags(path: Path, tags: Iterable[Tag]) -> int:
@@ -32,6 +32,7 @@ def write_tags(path: Path, tags: Iterable[Tag]) -> int:
             row = {key: tag.to_dict()[key] for key in COLUMNS}
             if writer:
                 row["top_domains"] = ";".join(f"{d}:{p}" for d, p in row["top_domains"])
+                row["section_path"] = " > ".join(row["section_path"] or [])
                 writer.writerow(row)
             else:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from policytag.runtime.typed import load_json, to_dict
-from policytag.runtime.windows import WindowConfig
+from policytag.runtime.windows import ContextConfig, WindowConfig
 
 SETTINGS_FILE = "policytag.json"
 SETTINGS_FORMAT = 1  # raise when a field changes meaning; files without `format` are format 1
@@ -68,6 +68,7 @@ class ExportSettings:
     normalization: str = NORMALIZATION
     backbone: dict[str, Any] = field(default_factory=dict)
     label_names: dict[str, str] = field(default_factory=dict)  # id → Chinese name
+    context: ContextConfig | None = None  # the heading path segment (None: a context-free model)
     # written by `export`
     calibration: Calibration | None = None
     onnx: dict[str, Any] | None = None

@@ -17,7 +17,7 @@ from policytag.runtime.onnx import ONNX_FILE, OnnxWindowLogits
 from policytag.runtime.reading import read_text_report
 from policytag.runtime.segment import Segmenter
 from policytag.runtime.settings import Calibration, load_settings
-from policytag.runtime.tagging import Tag, TextTagger, file_tokenizer, place
+from policytag.runtime.tagging import Tag, TextTagger, file_tokenizer, paragraph_inputs, place
 
 _HERE = Path(__file__).resolve().parent
 
@@ -33,10 +33,12 @@ class StandalonePredictor:
                                  self.settings.calibration or Calibration())
         self.segmenter = Segmenter()
 
-    def predict(self, texts: list[str]) -> list[Tag]:
+    def predict(self, texts: list[str], sections: list | None = None) -> list[Tag]:
         """One `Tag` per raw text (normalised first); an empty text gets no labels and `uncertain`.
-        `TypeError` for a lone string or an item that is not a string (its index named)."""
-        return self.tagger.tag([normalize(t or "") for t in checked_texts(texts)])
+        `TypeError` for a lone string or an item that is not a string (its index named).
+        `sections[i]`, when given, is text i's heading path (a list of headings, top first, one
+        string or None); the model reads it before the text (`ValueError` on a length mismatch)."""
+        return self.tagger.tag_raw(checked_texts(texts), sections, normalize)
 
     def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
         """Tags for every paragraph of plain-text reports (.txt, .md), read exactly as `policytag
@@ -50,7 +52,7 @@ class StandalonePredictor:
             except (UnreadableFile, OSError) as err:
                 raise ValueError(f"{path}: {err}") from err
             paragraphs, _ = self.segmenter.segment(path.stem, report.blocks)
-            tags += place(self.tagger.tag([p.text for p in paragraphs]), paragraphs)
+            tags += place(self.tagger.tag(*paragraph_inputs(paragraphs)), paragraphs)
         return tags
 
 

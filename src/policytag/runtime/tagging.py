@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from policytag.runtime.settings import Calibration, ExportSettings
-from policytag.runtime.windows import WindowFraming, pad_windows
+from policytag.runtime.windows import WindowFraming, heading_path, pad_windows
 
 # (input_ids, attention_mask) → (role logits, domain logits), one row per window
 WindowLogits = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -83,6 +83,7 @@ class Tag:
     doc_id: str | None = None
     index: int | None = None
     section: str | None = None
+    section_path: list[str] | None = None
 
     def __getitem__(self, key: str):
         return getattr(self, key)
@@ -127,10 +128,29 @@ def file_tokenizer(path: str) -> Callable[[list[str]], list[list[int]]]:
 
 
 def place(tags: list[Tag], paragraphs: list) -> list[Tag]:
-    """Set each tag's `doc_id`, `index` and `section` from its paragraph (same order)."""
+    """Set each tag's `doc_id`, `index`, `section` and `section_path` from its paragraph (same order)."""
     for tag, paragraph in zip(tags, paragraphs):
         tag.doc_id, tag.index, tag.section = paragraph.doc_id, paragraph.index, paragraph.section
+        tag.section_path = list(paragraph.section_path)
     return tags
+
+
+def paragraph_inputs(paragraphs: list) -> tuple[list[str], list[list[str]]]:
+    """Segmented paragraphs' texts and heading paths (already normalised), for `TextTagger.tag`."""
+    texts = [p.text for p in paragraphs]
+    return texts, [heading_path(p.section_path, p.text) for p in paragraphs]
+
+
+def context_paths(sections: list | None, texts: list[str], normalize: Callable[[str], str]) -> list[list[str]] | None:
+    """Per normalised text, its normalised heading path from `sections` (each a list of headings,
+    top first, one string or None; `heading_path` rules), or None when no sections are given.
+    `ValueError` when `sections` and `texts` differ in length."""
+    if sections is None:
+        return None
+    if isinstance(sections, str) or len(sections) != len(texts):
+        raise ValueError(f"sections: give one heading path per text ({len(texts)}), a list of lists or strings")
+    return [heading_path([normalize(h) for h in ([s] if isinstance(s, str) else s or []) if h], text)
+            for s, text in zip(sections, texts)]
 
 
 class TextTagger:
@@ -144,22 +164,38 @@ class TextTagger:
         self.tokenize, self.run, self.calibration = tokenize, run, calibration
         self.labels = settings.labels
         prefix = tuple(tokenize([settings.prefix])[0]) if settings.prefix else ()
-        self.framing = WindowFraming(settings.special_ids, prefix, settings.windows)
+        self.framing = WindowFraming(settings.special_ids, prefix, settings.windows, settings.context)
         self.pad_id = self.framing.pad_id
 
-    def windows(self, texts: list[str]) -> list[list[list[int]]]:
-        return self.framing.frame_all(self.tokenize(texts) if texts else [])
+    def windows(self, texts: list[str], paths: list[list[str]] | None = None) -> list[list[list[int]]]:
+        """Each text's framed windows, opened by its heading path (normalised, top first) where given."""
+        headings = None
+        if paths and self.framing.path_budget:
+            flat = iter(self.tokenize([h for p in paths for h in p]) if any(paths) else [])
+            headings = [[next(flat) for _ in p] for p in paths]
+        return self.framing.frame_all(self.tokenize(texts) if texts else [], headings)
 
-    def logits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, texts: list[str], paths: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Uncalibrated per-paragraph logits (for calibration and parity checks)."""
-        return paragraph_logits(self.windows(texts), self.run, self.pad_id)
+        return paragraph_logits(self.windows(texts, paths), self.run, self.pad_id)
 
-    def tag(self, texts: list[str]) -> list[Tag]:
+    def tag_raw(self, texts: list[str], sections: list | None, normalize: Callable[[str], str]) -> list[Tag]:
+        """Tags for raw texts, normalised by `normalize`, each read with its heading path from
+        `sections` where given (`context_paths` rules); the tags carry the path read."""
+        normalised = [normalize(t or "") for t in texts]
+        paths = context_paths(sections, normalised, normalize)
+        tags = self.tag(normalised, paths)
+        for tag, path in zip(tags, paths or []):
+            tag.section_path = path
+        return tags
+
+    def tag(self, texts: list[str], paths: list[list[str]] | None = None) -> list[Tag]:
+        """Tags for normalised texts, each read with its heading path where `paths` is given."""
         where = [i for i, t in enumerate(texts) if t]
         role_p = np.zeros((len(texts), len(self.labels.role)), dtype=np.float32)
         domain_p = np.zeros((len(texts), len(self.labels.domain)), dtype=np.float32)
         if where:
-            role_l, domain_l = self.logits([texts[i] for i in where])
+            role_l, domain_l = self.logits([texts[i] for i in where], [paths[i] for i in where] if paths else None)
             role_p[where] = softmax(role_l, self.calibration.role_temperature)
             domain_p[where] = softmax(domain_l, self.calibration.domain_temperature)
         return make_tags(texts, role_p, domain_p, self.labels.role, self.labels.domain, self.calibration)

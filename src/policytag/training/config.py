@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from policytag.config import ConfigError, apply_overrides, from_dict, read_yaml
 from policytag.modeling.backbone import BackboneConfig
-from policytag.runtime.windows import WindowConfig
+from policytag.runtime.windows import ContextConfig, WindowConfig
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class TrainConfig:
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     windows: WindowConfig = field(default_factory=WindowConfig)  # while training
     predict_windows: WindowConfig = field(default_factory=lambda: WindowConfig(max_length=256, stride=64))
+    context: ContextConfig = field(default_factory=ContextConfig)  # heading paths as a first segment
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     loss: LossConfig = field(default_factory=LossConfig)

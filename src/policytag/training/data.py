@@ -17,7 +17,9 @@ from policytag.config import ConfigError
 from policytag.data.writer import TAXONOMY
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.windows import WindowEncoder
+from policytag.predict.documents import record_path
 from policytag.runtime.normalize import normalize
+from policytag.runtime.windows import heading_path
 
 IGNORE = -100
 
@@ -47,8 +49,16 @@ class EncodedSet:
         return [sum(len(w) for w in p) for p in self.windows]
 
 
-def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str], domain_labels: list[str]) -> EncodedSet:
-    """Normalise and tokenise rows; unknown labels raise with the row id."""
+def row_path(row: dict, text: str) -> list[str]:
+    """A labelled row's normalised heading path from its `section_path` or else its `section`."""
+    return heading_path(list(record_path(row)), text)
+
+
+def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str], domain_labels: list[str],
+                training: bool = False) -> EncodedSet:
+    """Normalise and tokenise rows, each with its heading path when the encoder reads context (in
+    training, the share of paths dropped or cut to the nearest heading that the context recipe
+    says, chosen by row id); unknown labels raise with the row id."""
     role_index = {label: i for i, label in enumerate(role_labels)}
     domain_index = {label: i for i, label in enumerate(domain_labels)}
 
@@ -60,8 +70,14 @@ def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str]
         return index[label]
 
     texts = [normalize(r["text"]) for r in rows]
+    paths = None
+    if encoder.framing.path_budget:
+        paths = [row_path(r, t) for r, t in zip(rows, texts)]
+        if training:
+            context = encoder.framing.context
+            paths = [context.training_path(p, str(r.get("id", i))) for i, (r, p) in enumerate(zip(rows, paths))]
     return EncodedSet(
-        windows=encoder.encode(texts),
+        windows=encoder.encode(texts, paths),
         role=[label_id(role_index, r.get("role"), r, "role") for r in rows],
         domain=[label_id(domain_index, r.get("domain"), r, "domain") for r in rows],
         doc_ids=[str(r.get("doc_id", r.get("id", i))) for i, r in enumerate(rows)],

@@ -57,9 +57,9 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     # --- model: backbone (trimmed for e5), two heads
     encoder_model, tokenizer = _backbone(config, train_rows, group)
     model = TwoHeadClassifier(encoder_model, list(schema.role), list(schema.domain), dropout=config.dropout)
-    windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.windows)
-    eval_windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.predict_windows)
-    train_set = encode_rows(train_rows, windows, model.role_labels, model.domain_labels)
+    windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.windows, config.context)
+    eval_windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.predict_windows, config.context)
+    train_set = encode_rows(train_rows, windows, model.role_labels, model.domain_labels, training=True)
     dev_set = encode_rows(dev_rows, eval_windows, model.role_labels, model.domain_labels) if dev_rows else None
     model.to(device)
 
@@ -86,7 +86,7 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     _log(log, event="start" if not resume else "resume", step=state.step, train=len(train_set),
          dev=len(dev_set) if dev_set else 0, total_steps=total, device=str(device), processes=group.world)
     settings = model.settings(tokenizer, config.backbone.text_prefix, config.predict_windows,
-                              asdict(config.backbone), schema.names)
+                              asdict(config.backbone), schema.names, config.context)
     keep = Selector(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
     progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps", disable=not group.is_main)
     step = Stepper(trained, model, optimizer, schedule, losses, config.optim.grad_clip, device, frozen)

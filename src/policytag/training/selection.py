@@ -90,7 +90,7 @@ def final_metrics(run: Path, dev_set: EncodedSet | None, config: TrainConfig, de
         return {}
     model, tokenizer, settings = TwoHeadClassifier.load(run / "best")
     model.to(device)
-    windows = WindowEncoder(tokenizer, settings.prefix, config.predict_windows)
+    windows = WindowEncoder(tokenizer, settings.prefix, config.predict_windows, settings.context)
     metrics = dev_metrics(model, dev_set, windows, config, device, bootstrap=True)
     metrics["n"] = len(dev_set)
     (run / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
