@@ -1,12 +1,12 @@
 # The README's two commands. Each sets up the virtual environment when it is missing.
 #   make run   – the main job: prepare → train → export → evaluate on the shipped sample (offline)
-#   make test  – the full test suite (what CI runs)
+#   make test  – the lint and format check, then the full test suite (what CI runs)
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 OUT ?= data/processed
 
-.PHONY: run test test-quick setup clean
+.PHONY: run test test-quick lint setup clean
 
 setup: $(VENV)/.installed
 
@@ -22,8 +22,12 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/policytag run default --out experiments/main
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 
 test-quick: setup
 	$(BIN)/python -m pytest -m "not slow"

@@ -49,8 +49,9 @@ def main() -> None:
         report[axis] = summary(compared[axis])
         if model is not None:
             report[axis]["model"] = summary(scored(dev, model[axis], axis, RESAMPLES, args.seed))
-            report[axis]["model_minus_baseline"] = {k: round(v, 4) for k, v in
-                                                    compared[axis]["model_minus_baseline"].items()}
+            report[axis]["model_minus_baseline"] = {
+                k: round(v, 4) for k, v in compared[axis]["model_minus_baseline"].items()
+            }
     print(json.dumps(report, indent=2))
 
 

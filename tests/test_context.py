@@ -12,14 +12,17 @@ from policytag import Predictor
 from policytag.runtime.windows import ContextConfig, WindowConfig, WindowFraming, heading_path
 
 SPECIALS = {"first": 101, "last": 102, "pad": 0}
-TEXTS = ["（一）人才引进渠道偏窄。近年来我局引进高层次人才数量有限，结构不够合理。",
-         "一是农村生活污水治理进度偏慢，部分设施运行维护经费不足。"]
+TEXTS = [
+    "（一）人才引进渠道偏窄。近年来我局引进高层次人才数量有限，结构不够合理。",
+    "一是农村生活污水治理进度偏慢，部分设施运行维护经费不足。",
+]
 SECTIONS = [["三、存在的问题"], "存在问题和不足"]
 
 
 def framing(budget: int = 6, max_length: int = 24) -> WindowFraming:
-    return WindowFraming(SPECIALS, (7,), WindowConfig(max_length=max_length, stride=2),
-                         ContextConfig(max_path_tokens=budget))
+    return WindowFraming(
+        SPECIALS, (7,), WindowConfig(max_length=max_length, stride=2), ContextConfig(max_path_tokens=budget)
+    )
 
 
 def test_path_is_the_first_segment_of_every_window_nearest_heading_kept_first():
@@ -41,7 +44,9 @@ def test_a_budget_that_leaves_no_room_is_refused_naming_the_key():
 
 
 def test_a_run_in_title_is_not_fed_twice():
-    assert heading_path(["一、工作回顾", "（一）项目融资压力较大。"], "（一）项目融资压力较大。县级财政难以支撑。") == ["一、工作回顾"]
+    assert heading_path(
+        ["一、工作回顾", "（一）项目融资压力较大。"], "（一）项目融资压力较大。县级财政难以支撑。"
+    ) == ["一、工作回顾"]
     assert heading_path("存在问题", "一是进度偏慢。") == ["存在问题"] and heading_path(None) == []
 
 
@@ -81,15 +86,29 @@ print(json.dumps([[t.to_dict() for t in tagger.predict(texts, s)] for s in (sect
 
 
 def test_standalone_module_reads_the_path_and_tags_as_the_package(tiny_export, tmp_path):
-    done = subprocess.run([sys.executable, "-I", "-c", STANDALONE, str(tiny_export),
-                           json.dumps([TEXTS, SECTIONS], ensure_ascii=False)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            STANDALONE,
+            str(tiny_export),
+            json.dumps([TEXTS, SECTIONS], ensure_ascii=False),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     in_context, alone = json.loads(done.stdout)
     assert [t["role_score"] for t in in_context] != [t["role_score"] for t in alone]
     package = Predictor.load(tiny_export, backend="onnx-int8").predict(TEXTS, SECTIONS)
     for mine, theirs in zip(package, in_context):
-        assert (mine.role, mine.domain, mine.section_path) == (theirs["role"], theirs["domain"], theirs["section_path"])
+        assert (mine.role, mine.domain, mine.section_path) == (
+            theirs["role"],
+            theirs["domain"],
+            theirs["section_path"],
+        )
         assert mine.role_score == pytest.approx(theirs["role_score"], abs=1e-4)
 
 
@@ -100,13 +119,30 @@ def test_evaluate_with_reports_finds_gold_rows_and_reports_those_it_cannot(tiny_
     from policytag.cli import app
 
     gold = tmp_path / "gold.jsonl"
-    invented = {"id": "invented-1", "doc_id": "no-such-report", "text": "（二）项目融资压力较大。县级财政难以支撑。",
-                "role": "problem", "domain": "economy"}
+    invented = {
+        "id": "invented-1",
+        "doc_id": "no-such-report",
+        "text": "（二）项目融资压力较大。县级财政难以支撑。",
+        "role": "problem",
+        "domain": "economy",
+    }
     lines = (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
     gold.write_text("\n".join([*lines, json.dumps(invented, ensure_ascii=False)]) + "\n", encoding="utf-8")
     out = tmp_path / "eval"
-    result = CliRunner().invoke(app, ["evaluate", str(tiny_export), "--data", str(gold), "--out", str(out),
-                                      "--reports", str(DATA / "gold" / "dev-reports"), "--no-baseline"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            str(tiny_export),
+            "--data",
+            str(gold),
+            "--out",
+            str(out),
+            "--reports",
+            str(DATA / "gold" / "dev-reports"),
+            "--no-baseline",
+        ],
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     found = metrics["context_found"]
@@ -117,7 +153,18 @@ def test_evaluate_with_reports_finds_gold_rows_and_reports_those_it_cannot(tiny_
     assert "Context: `reports`" in result.output
 
     alone = tmp_path / "alone"
-    result = CliRunner().invoke(app, ["evaluate", str(tiny_export), "--data", str(gold), "--out", str(alone),
-                                      "--no-context", "--no-baseline"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            str(tiny_export),
+            "--data",
+            str(gold),
+            "--out",
+            str(alone),
+            "--no-context",
+            "--no-baseline",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads((alone / "metrics.json").read_text(encoding="utf-8"))["context"] == "none"

@@ -26,7 +26,12 @@ def test_axis_metrics_match_hand_computation():
     assert m["accuracy"] == pytest.approx(2 / 4)
     assert m["lenient_accuracy"] == pytest.approx(3 / 4)  # the second one is right by its domain_alt
     # economy: P 1/2, R 1/2, F1 1/2; rural: P 1/2, R 1, F1 2/3; urban: 0
-    assert m["per_class"]["rural"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3), "support": 1}
+    assert m["per_class"]["rural"] == {
+        "precision": 0.5,
+        "recall": 1.0,
+        "f1": pytest.approx(2 / 3),
+        "support": 1,
+    }
     assert m["macro_f1"] == pytest.approx((1 / 2 + 2 / 3 + 0) / 3)
     assert m["weighted_f1"] == pytest.approx((2 * 1 / 2 + 2 / 3 + 0) / 4)
 
@@ -61,9 +66,21 @@ def test_paired_difference_scores_both_predictions_on_the_same_reports():
 
 
 def test_bad_gold_lines_are_reported_by_line_number(tmp_path, schema):
-    good = {"id": "a", "doc_id": "r1", "text": "全年地区生产总值增长5%。", "role": "achievement", "domain": "economy"}
-    lines = [json.dumps(good, ensure_ascii=False), "{broken", json.dumps({**good, "role": "praise"}),
-             json.dumps({k: v for k, v in good.items() if k != "doc_id"}), "", json.dumps({**good, "id": "b"})]
+    good = {
+        "id": "a",
+        "doc_id": "r1",
+        "text": "全年地区生产总值增长5%。",
+        "role": "achievement",
+        "domain": "economy",
+    }
+    lines = [
+        json.dumps(good, ensure_ascii=False),
+        "{broken",
+        json.dumps({**good, "role": "praise"}),
+        json.dumps({k: v for k, v in good.items() if k != "doc_id"}),
+        "",
+        json.dumps({**good, "id": "b"}),
+    ]
     path = tmp_path / "gold.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     rows, problems = read_gold(path, schema)
@@ -102,25 +119,43 @@ def test_pictures_render_chinese_with_no_missing_glyph(tmp_path, schema):
 
 def test_evaluate_writes_the_contract_keys_report_and_errors(tiny_run, tmp_path):
     out = tmp_path / "eval"
-    result = runner.invoke(app, ["evaluate", str(tiny_run), "--data", str(DATA / "gold" / "dev.jsonl"), "--out", str(out)])
+    result = runner.invoke(
+        app, ["evaluate", str(tiny_run), "--data", str(DATA / "gold" / "dev.jsonl"), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["n"] == 144
     for axis in ("role", "domain"):
         assert {"accuracy", "macro_f1", "weighted_f1", "per_class", "bootstrap_95"} <= set(metrics[axis])
-        assert set(next(iter(metrics[axis]["per_class"].values()))) == {"precision", "recall", "f1", "support"}
+        assert set(next(iter(metrics[axis]["per_class"].values()))) == {
+            "precision",
+            "recall",
+            "f1",
+            "support",
+        }
     assert "lenient_accuracy" in metrics["domain"]
     assert set(metrics["calibration"]) >= {"role_ece", "domain_ece"}
     assert len(metrics["breakdown"]["doc_id"]) == 20
     assert metrics["baseline"]["domain"]["macro_f1"] > 0.5  # trained on the run's own training split
     paired = metrics["baseline"]["domain"]["model_minus_baseline"]
-    assert paired["difference"] == pytest.approx(metrics["domain"]["macro_f1"] - metrics["baseline"]["domain"]["macro_f1"])
+    assert paired["difference"] == pytest.approx(
+        metrics["domain"]["macro_f1"] - metrics["baseline"]["domain"]["macro_f1"]
+    )
     assert paired["low"] <= paired["difference"] <= paired["high"]
-    for name in ("report.md", "errors.md", "confusion_role.png", "confusion_domain.png", "reliability.png",
-                 "f1_domain.png", "predictions.jsonl"):
+    for name in (
+        "report.md",
+        "errors.md",
+        "confusion_role.png",
+        "confusion_domain.png",
+        "reliability.png",
+        "f1_domain.png",
+        "predictions.jsonl",
+    ):
         assert (out / name).is_file(), name
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert errors and [e["confidence"] for e in errors] == sorted((e["confidence"] for e in errors), reverse=True)
+    assert errors and [e["confidence"] for e in errors] == sorted(
+        (e["confidence"] for e in errors), reverse=True
+    )
     assert "| domain | 144 |" in (out / "report.md").read_text(encoding="utf-8")
 
 
@@ -145,9 +180,14 @@ def test_compare_shows_recipe_differences_and_marks_the_best(tmp_path):
         run = tmp_path / name
         run.mkdir()
         (run / "config.yaml").write_text(f"optim:\n  lr: {lr}\n  batch_size: 16\nseed: 13\n")
-        (run / "metrics.json").write_text(json.dumps({
-            "role": {"macro_f1": role_f1, "accuracy": role_f1},
-            "domain": {"macro_f1": domain_f1, "accuracy": domain_f1, "lenient_accuracy": 0.9}}))
+        (run / "metrics.json").write_text(
+            json.dumps(
+                {
+                    "role": {"macro_f1": role_f1, "accuracy": role_f1},
+                    "domain": {"macro_f1": domain_f1, "accuracy": domain_f1, "lenient_accuracy": 0.9},
+                }
+            )
+        )
         folders.append(run)
     table = compare_table([load_entry(f) for f in folders])
     header, _, first, second = table.strip().splitlines()

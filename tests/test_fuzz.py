@@ -11,29 +11,44 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policytag.evaluation.gold import GoldError, read_gold
-from policytag.runtime.blocks import text_blocks
-from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.io.readers import FORMATS, read_report
 from policytag.labels.annotations import load_annotations
+from policytag.runtime.blocks import text_blocks
+from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.runtime.segment import Segmenter
 
 QUICK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CHINESE = st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF)
-TEXT = st.text(st.one_of(st.characters(exclude_categories=["Cs"]), CHINESE, st.sampled_from("。；，、：\n#*一二三（）")), max_size=300)
+TEXT = st.text(
+    st.one_of(st.characters(exclude_categories=["Cs"]), CHINESE, st.sampled_from("。；，、：\n#*一二三（）")),
+    max_size=300,
+)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=10,
 )
-LABELS = st.sampled_from(["achievement", "plan", "problem", "economy", "education", "praise", "", None, 3, ["plan"]])
+LABELS = st.sampled_from(
+    ["achievement", "plan", "problem", "economy", "education", "praise", "", None, 3, ["plan"]]
+)
 ROWS = st.fixed_dictionaries(
     {},
-    optional={"id": st.one_of(st.text(max_size=4), st.integers()), "doc_id": st.text(max_size=4), "text": TEXT,
-              "role": LABELS, "domain": LABELS, "domain_alt": LABELS, "label": st.one_of(st.lists(LABELS), LABELS)},
+    optional={
+        "id": st.one_of(st.text(max_size=4), st.integers()),
+        "doc_id": st.text(max_size=4),
+        "text": TEXT,
+        "role": LABELS,
+        "domain": LABELS,
+        "domain_alt": LABELS,
+        "label": st.one_of(st.lists(LABELS), LABELS),
+    },
 )
 LINES = st.lists(
-    st.one_of(ROWS.map(lambda r: json.dumps(r, ensure_ascii=False)), JSON_VALUES.map(json.dumps),
-              st.text(max_size=40).filter(lambda s: "\n" not in s and "\r" not in s)),
+    st.one_of(
+        ROWS.map(lambda r: json.dumps(r, ensure_ascii=False)),
+        JSON_VALUES.map(json.dumps),
+        st.text(max_size=40).filter(lambda s: "\n" not in s and "\r" not in s),
+    ),
     max_size=12,
 )
 
@@ -120,4 +135,3 @@ def test_annotation_reader_keeps_or_names_every_line(schema, lines, suffix):
         if suffix == ".jsonl":
             assert annotations.rows + len(annotations.problems) == _counted_lines(path)
     assert all(str(path) in problem for problem in annotations.problems)
-

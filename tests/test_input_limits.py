@@ -56,7 +56,10 @@ def test_an_archive_stops_at_its_total_limit(tmp_path):
     archive = _zeros_zip(tmp_path / "many.zip", [(f"{i}.txt", ONE_MB - 10) for i in range(4)])
     found = list(iter_source_files([archive], SMALL))
     assert [f.rel.name for f in found] == ["0.txt", "1.txt", "many.zip"]
-    assert "2 MB limit for one archive at 2.txt" in found[-1].error and "POLICYTAG_MAX_ARCHIVE_MB" in found[-1].error
+    assert (
+        "2 MB limit for one archive at 2.txt" in found[-1].error
+        and "POLICYTAG_MAX_ARCHIVE_MB" in found[-1].error
+    )
 
 
 def test_a_plain_file_over_the_limit_is_refused(tmp_path):
@@ -70,7 +73,9 @@ def test_the_limit_comes_from_the_environment_in_prepare(tmp_path, monkeypatch):
     (tmp_path / "in" / "ok.txt").write_text(REPORT_TEXT, encoding="utf-8")
     _zeros_zip(tmp_path / "in" / "bomb.zip", [("zeros.txt", 2 * ONE_MB)])
     monkeypatch.setenv("POLICYTAG_MAX_FILE_MB", "1")
-    result = runner.invoke(app, ["prepare", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--set", "workers=1"])
+    result = runner.invoke(
+        app, ["prepare", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--set", "workers=1"]
+    )
     assert result.exit_code == 0, result.output
     assert "bomb.zip:zeros.txt" in result.output and "1 MB limit" in result.output
 
@@ -78,7 +83,9 @@ def test_the_limit_comes_from_the_environment_in_prepare(tmp_path, monkeypatch):
 def test_a_bad_limit_in_the_environment_names_the_variable(tmp_path, monkeypatch):
     (tmp_path / "ok.txt").write_text(REPORT_TEXT, encoding="utf-8")
     monkeypatch.setenv("POLICYTAG_MAX_FILE_MB", "lots")
-    result = runner.invoke(app, ["prepare", str(tmp_path / "ok.txt"), "--out", str(tmp_path / "out"), "--set", "workers=1"])
+    result = runner.invoke(
+        app, ["prepare", str(tmp_path / "ok.txt"), "--out", str(tmp_path / "out"), "--set", "workers=1"]
+    )
     assert result.exit_code == 2
     assert "POLICYTAG_MAX_FILE_MB='lots'" in result.output
 
@@ -110,7 +117,9 @@ def test_link_members_in_archives_are_counted_as_skipped(tmp_path):
         info.create_system, info.external_attr = 3, (0o120777 << 16)
         archive.writestr(info, "/etc/passwd")
     found = list(iter_source_files([tmp_path / "links.tar", tmp_path / "links.zip"]))
-    assert [(f.rel, f.data) for f in found] == [(PurePosixPath(n), None) for n in ("soft.md", "hard.md", "soft.txt")]
+    assert [(f.rel, f.data) for f in found] == [
+        (PurePosixPath(n), None) for n in ("soft.md", "hard.md", "soft.txt")
+    ]
     assert all("link member" in f.error for f in found)
 
 
@@ -118,7 +127,9 @@ def test_prepare_counts_links_as_skipped_files(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "ok.txt").write_text(REPORT_TEXT, encoding="utf-8")
     (tmp_path / "in" / "gone.md").symlink_to(tmp_path / "nowhere.md")
-    result = runner.invoke(app, ["prepare", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--set", "workers=1"])
+    result = runner.invoke(
+        app, ["prepare", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--set", "workers=1"]
+    )
     assert result.exit_code == 0, result.output
     assert "read 1 files, skipped 1" in result.output and "gone.md: dangling symbolic link" in result.output
 
@@ -142,7 +153,10 @@ def test_a_member_that_fails_to_unpack_does_not_shift_later_report_ids(tmp_path)
     (tmp_path / "r.zip").write_bytes(bytes(data))
     (tmp_path / "c.txt").write_text(REPORT_TEXT, encoding="utf-8")
     documents = list(iter_documents([tmp_path / "r.zip", tmp_path / "c.txt"]))
-    assert [(d.source.endswith("r.zip"), d.error is not None) for d in documents] == [(True, True), (False, False)]
+    assert [(d.source.endswith("r.zip"), d.error is not None) for d in documents] == [
+        (True, True),
+        (False, False),
+    ]
     assert {p.doc_id for p in documents[1].paragraphs} == {"c"}
 
 
@@ -164,14 +178,16 @@ def test_an_encrypted_zip_member_is_skipped_not_a_crash(tmp_path):
 
 def test_a_word_file_whose_parts_unpack_past_the_limit_is_refused_unread(tmp_path, monkeypatch):
     from conftest import make_docx
-    from policytag.runtime.encoding import UnreadableFile
     from policytag.io.readers import read_report
+    from policytag.runtime.encoding import UnreadableFile
 
     path = make_docx(tmp_path / "r.docx", [("全年地区生产总值增长5%。", None)])
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/media/zeros.bin", b"\0" * (2 * ONE_MB))
     monkeypatch.setenv("POLICYTAG_MAX_FILE_MB", "1")
-    with pytest.raises(UnreadableFile, match="Word file, all its parts together: unpacks to .* over the 1 MB limit"):
+    with pytest.raises(
+        UnreadableFile, match="Word file, all its parts together: unpacks to .* over the 1 MB limit"
+    ):
         read_report("r.docx", PurePosixPath("r.docx"), path.read_bytes())
     monkeypatch.delenv("POLICYTAG_MAX_FILE_MB")
     assert read_report("r.docx", PurePosixPath("r.docx"), path.read_bytes()).blocks

@@ -23,8 +23,23 @@ def test_a_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(dist), str(source)], check=True, cwd=tmp_path, env=clean)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(source),
+        ],
+        check=True,
+        cwd=tmp_path,
+        env=clean,
+    )
     [wheel] = dist.glob("policytag-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "policytag/configs/train/tiny.yaml" in names and "policytag/sample/gold/dev.jsonl" in names
@@ -33,18 +48,32 @@ def test_a_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)  # no system site-packages
     python, command = venv / "bin" / "python", venv / "bin" / "policytag"
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True,
-                   env=clean)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        env=clean,
+    )
     # the dependencies come from this environment's site-packages (offline); policytag only from the wheel
     env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
     empty = tmp_path / "empty"
     empty.mkdir()
-    where = subprocess.run([python, "-c", "import policytag; print(policytag.__file__)"], env=env, cwd=empty,
-                           capture_output=True, text=True, check=True).stdout
+    where = subprocess.run(
+        [python, "-c", "import policytag; print(policytag.__file__)"],
+        env=env,
+        cwd=empty,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert where.startswith(str(venv)), where
 
-    done = subprocess.run([command, "run", "tiny", "--out", "main", "--parity-paragraphs", "40"], env=env, cwd=empty,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [command, "run", "tiny", "--out", "main", "--parity-paragraphs", "40"],
+        env=env,
+        cwd=empty,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     main = empty / "main"
     assert (main / "export" / "manifest.json").is_file() and (main / "run" / "run.json").is_file()

@@ -70,7 +70,9 @@ def part_of(module: str, src: Path = SRC) -> str | None:
     pieces = module.split(".")
     if pieces[0] != "policytag":
         return None
-    if len(pieces) > 1 and ((src / "policytag" / pieces[1]).is_dir() or (src / "policytag" / f"{pieces[1]}.py").is_file()):
+    if len(pieces) > 1 and (
+        (src / "policytag" / pieces[1]).is_dir() or (src / "policytag" / f"{pieces[1]}.py").is_file()
+    ):
         return pieces[1]
     return "__init__"
 
@@ -88,14 +90,23 @@ def violations(src: Path = SRC) -> list[str]:
             theirs = part_of(imported, src)
             where = f"{path.relative_to(src).as_posix()}:{line}"
             if theirs is not None and theirs not in RANK:
-                problems.append(f"{where}: {module} imports {imported}; part {theirs!r} has no layer in LAYERS")
+                problems.append(
+                    f"{where}: {module} imports {imported}; part {theirs!r} has no layer in LAYERS"
+                )
             elif theirs is not None and RANK[theirs] > RANK[mine]:
                 problems.append(f"{where}: {module} ({mine}) imports {imported} ({theirs}, a layer above)")
             top = imported.split(".")[0]
-            if mine == "runtime" and theirs is None and top not in sys.stdlib_module_names \
-                    and top not in RUNTIME_THIRD_PARTY and top != "__future__":
-                problems.append(f"{where}: the runtime imports {imported}; it may use only the standard library "
-                                f"and {', '.join(sorted(RUNTIME_THIRD_PARTY))}")
+            if (
+                mine == "runtime"
+                and theirs is None
+                and top not in sys.stdlib_module_names
+                and top not in RUNTIME_THIRD_PARTY
+                and top != "__future__"
+            ):
+                problems.append(
+                    f"{where}: the runtime imports {imported}; it may use only the standard library "
+                    f"and {', '.join(sorted(RUNTIME_THIRD_PARTY))}"
+                )
     return problems
 
 
@@ -150,8 +161,11 @@ def test_no_import_cycles_between_modules():
 
 
 def test_every_part_of_the_package_has_a_layer():
-    parts = {p.stem if p.is_file() else p.name for p in (SRC / "policytag").iterdir()
-             if (p.suffix == ".py" or (p / "__init__.py").is_file())}
+    parts = {
+        p.stem if p.is_file() else p.name
+        for p in (SRC / "policytag").iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").is_file())
+    }
     assert parts <= set(RANK), parts - set(RANK)
 
 
@@ -185,5 +199,7 @@ def test_the_check_finds_hidden_relative_and_dynamic_imports(tmp_path):
 def test_the_standalone_module_is_built_from_every_runtime_module():
     from policytag.export.standalone import SOURCES
 
-    runtime = {f"runtime/{p.name}" for p in (SRC / "policytag" / "runtime").glob("*.py") if p.name != "__init__.py"}
+    runtime = {
+        f"runtime/{p.name}" for p in (SRC / "policytag" / "runtime").glob("*.py") if p.name != "__init__.py"
+    }
     assert set(SOURCES) == runtime and len(SOURCES) == len(runtime)

@@ -29,7 +29,9 @@ def test_a_folder_without_manifest_or_run_marker_is_refused(tiny_export, tiny_ru
     (unmarked / "run.json").unlink()  # a run folder without its marker
     with pytest.raises(BrokenExport, match="neither an export"):
         Predictor.open(unmarked)
-    result = runner.invoke(app, ["predict", str(stripped), str(DATA / "seed"), "--out", str(tmp_path / "t.jsonl")])
+    result = runner.invoke(
+        app, ["predict", str(stripped), str(DATA / "seed"), "--out", str(tmp_path / "t.jsonl")]
+    )
     assert result.exit_code == 2 and "neither an export" in result.output and "Traceback" not in result.output
 
 
@@ -59,8 +61,18 @@ def test_an_unknown_backend_fails_for_exports_and_runs(tiny_export, tiny_run, tm
     for folder in (tiny_export, tiny_run):
         with pytest.raises(ValueError, match="backend 'banana'"):
             Predictor.open(folder, backend="banana")
-        result = runner.invoke(app, ["predict", str(folder), str(DATA / "seed"), "--out", str(tmp_path / "t.jsonl"),
-                                     "--backend", "banana"])
+        result = runner.invoke(
+            app,
+            [
+                "predict",
+                str(folder),
+                str(DATA / "seed"),
+                "--out",
+                str(tmp_path / "t.jsonl"),
+                "--backend",
+                "banana",
+            ],
+        )
         assert result.exit_code == 2 and "backend 'banana'" in result.output
     with pytest.raises(ValueError, match="only the torch backend"):
         Predictor.open(tiny_run, backend="onnx-int8")
@@ -148,13 +160,17 @@ def test_taxonomy_and_baseline_rows_travel_with_the_export(dataset, tiny_run, ti
     assert "baseline-train.jsonl" in json.loads((tiny_export / "manifest.json").read_text())["files"]
 
 
-def test_evaluate_of_an_export_from_another_directory_reports_the_baseline(tiny_export, tmp_path, monkeypatch):
+def test_evaluate_of_an_export_from_another_directory_reports_the_baseline(
+    tiny_export, tmp_path, monkeypatch
+):
     moved = tmp_path / "somewhere" / "export"
     shutil.copytree(tiny_export, moved)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    result = runner.invoke(app, ["evaluate", str(moved), "--data", str(DATA / "gold" / "dev.jsonl"), "--out", "eval"])
+    result = runner.invoke(
+        app, ["evaluate", str(moved), "--data", str(DATA / "gold" / "dev.jsonl"), "--out", "eval"]
+    )
     assert result.exit_code == 0, result.output
     baseline = json.loads((elsewhere / "eval" / "metrics.json").read_text(encoding="utf-8"))["baseline"]
     assert baseline["train"] == str(moved / "baseline-train.jsonl")

@@ -32,8 +32,11 @@ def test_e5_conversion_loads_offline_and_embeds_sensibly(e5_folder):
 
     tokenizer = AutoTokenizer.from_pretrained(e5_folder)
     model = BertModel.from_pretrained(e5_folder, add_pooling_layer=False).eval()
-    texts = ["query: 全年地区生产总值增长5.2%，财政收入增长6%。", "query: 地区生产总值增长百分之五，一般公共预算收入增长。",
-             "query: 加强生态环境保护，打好蓝天碧水保卫战。"]
+    texts = [
+        "query: 全年地区生产总值增长5.2%，财政收入增长6%。",
+        "query: 地区生产总值增长百分之五，一般公共预算收入增长。",
+        "query: 加强生态环境保护，打好蓝天碧水保卫战。",
+    ]
     batch = tokenizer(texts, padding=True, return_tensors="pt")
     assert tokenizer.unk_token_id not in batch["input_ids"][0].tolist()  # full-width punctuation is known
     with torch.no_grad():
@@ -66,8 +69,12 @@ def test_trimmed_vocabulary_tokenises_corpus_text_the_same(e5_folder, tmp_path):
     from policytag.modeling.trim import PIECES_FILE, trimmed_folder, used_piece_ids
 
     full = AutoTokenizer.from_pretrained(e5_folder)
-    corpus = [json.loads(line)["text"] for line in (DATA / "gold" / "dev.jsonl").read_text().splitlines()[:60]]
-    folder = trimmed_folder(e5_folder, used_piece_ids(full, corpus) | used_piece_ids(full, ["query: "]), tmp_path)
+    corpus = [
+        json.loads(line)["text"] for line in (DATA / "gold" / "dev.jsonl").read_text().splitlines()[:60]
+    ]
+    folder = trimmed_folder(
+        e5_folder, used_piece_ids(full, corpus) | used_piece_ids(full, ["query: "]), tmp_path
+    )
     trimmed = AutoTokenizer.from_pretrained(folder)
     kept = [int(x) for x in (folder / PIECES_FILE).read_text().split()]
     assert len(kept) < full.vocab_size / 5
@@ -105,11 +112,16 @@ def test_capped_windows_and_empty_text():
 
 def test_classifier_saves_and_loads_with_its_labels(tmp_path):
     encoder_model, tokenizer = tiny_backbone()
-    model = TwoHeadClassifier(encoder_model, ["achievement", "problem", "plan"], ["general", "economy"]).eval()
+    model = TwoHeadClassifier(
+        encoder_model, ["achievement", "problem", "plan"], ["general", "economy"]
+    ).eval()
     model.save(tmp_path / "m", tokenizer, model.settings(tokenizer, "", WindowConfig(), {}, {}))
     loaded, loaded_tokenizer, settings = TwoHeadClassifier.load(tmp_path / "m")
     assert loaded.role_labels == ["achievement", "problem", "plan"]
-    assert json.loads((tmp_path / "m" / "config.json").read_text())["policytag_labels"]["domain"] == ["general", "economy"]
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["policytag_labels"]["domain"] == [
+        "general",
+        "economy",
+    ]
     windows = WindowEncoder(loaded_tokenizer, "", WindowConfig(max_length=32, stride=8))
     batch = windows.collate(windows.encode(["全年地区生产总值增长。"]))
     with torch.no_grad():

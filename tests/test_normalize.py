@@ -21,7 +21,9 @@ def test_brackets_that_are_not_pinyin_stay():
 
 
 def test_traditional_becomes_simplified_and_punctuation_full_width():
-    assert normalize("強化規範監管服務;嚴格規劃管理,確保質量!") == "强化规范监管服务；严格规划管理，确保质量！"
+    assert (
+        normalize("強化規範監管服務;嚴格規劃管理,確保質量!") == "强化规范监管服务；严格规划管理，确保质量！"
+    )
 
 
 def test_numbers_keep_ascii_punctuation_and_spaces_next_to_chinese_go():
@@ -50,7 +52,9 @@ def test_mojibake_is_counted_not_crashing():
 
 
 REPORTISH = st.lists(
-    st.sampled_from(list("區園體經濟发展一二三（）()：:，,。;；!？? 　\t\nqūàǐdeX*1234.%年") + ["(qū)", "(de)"]),
+    st.sampled_from(
+        list("區園體經濟发展一二三（）()：:，,。;；!？? 　\t\nqūàǐdeX*1234.%年") + ["(qū)", "(de)"]
+    ),
     max_size=40,
 ).map("".join)
 

@@ -16,8 +16,8 @@ from conftest import DATA, SEED_SAMPLE
 from policytag import Predictor
 from policytag.cli import app
 from policytag.export.calibration import choose_thresholds, fit_temperature
-from policytag.runtime.tagging import softmax
 from policytag.runtime.manifest import BrokenExport
+from policytag.runtime.tagging import softmax
 
 runner = CliRunner()
 TEXTS = [
@@ -30,8 +30,8 @@ TEXTS = [
 def test_export_loads_and_predicts_like_the_in_memory_model(tiny_run, tiny_export):
     from policytag.modeling.classifier import TwoHeadClassifier
     from policytag.modeling.windows import WindowEncoder
-    from policytag.runtime.windows import WindowConfig
     from policytag.runtime.normalize import normalize
+    from policytag.runtime.windows import WindowConfig
 
     predictor = Predictor.load(tiny_export, backend="torch")
     tags = predictor.predict(TEXTS)
@@ -53,9 +53,14 @@ def test_export_records_calibration_backends_and_checksums(tiny_export):
     settings = json.loads((tiny_export / "policytag.json").read_text(encoding="utf-8"))
     assert set(settings["backends"]) == {"torch", "torch-int8", "onnx-int8"}
     assert settings["backends"]["torch"]["role_agreement_parity"] == 1.0
-    assert settings["calibration"]["role_temperature"] > 0 and 0 <= settings["calibration"]["dev_flagged_share"] <= 1
+    assert (
+        settings["calibration"]["role_temperature"] > 0
+        and 0 <= settings["calibration"]["dev_flagged_share"] <= 1
+    )
     manifest = json.loads((tiny_export / "manifest.json").read_text())
-    assert {"model.safetensors", "model.int8.onnx", "predictor.py", "README.md", "tokenizer.json"} <= set(manifest["files"])
+    assert {"model.safetensors", "model.int8.onnx", "predictor.py", "README.md", "tokenizer.json"} <= set(
+        manifest["files"]
+    )
     auto = Predictor.load(tiny_export)
     fastest = max(settings["backends"], key=lambda b: settings["backends"][b]["paragraphs_per_s"])
     assert auto.backend == fastest
@@ -115,7 +120,10 @@ def test_empty_and_whitespace_texts_get_a_clear_result(tiny_export):
 
 
 def test_int8_backends_agree_with_fp32_on_real_paragraphs(tiny_export):
-    texts = [json.loads(line)["text"] for line in (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = [
+        json.loads(line)["text"]
+        for line in (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     reference = Predictor.load(tiny_export, backend="torch").predict(texts)
     for backend in ("torch-int8", "onnx-int8"):
         tags = Predictor.load(tiny_export, backend=backend).predict(texts)
@@ -153,7 +161,9 @@ def test_export_records_the_int8_outlier_channels_the_backend_uses(tiny_export):
     channels = settings["int8"]["outlier_channels"]
     assert channels and all(isinstance(c, int) for layer in channels.values() for c in layer)
     model = Predictor.load(tiny_export, backend="torch-int8").tagger.run.model
-    splits = {name: m.channels.tolist() for name, m in model.named_modules() if isinstance(m, OutlierSplitLinear)}
+    splits = {
+        name: m.channels.tolist() for name, m in model.named_modules() if isinstance(m, OutlierSplitLinear)
+    }
     assert splits == channels
 
 
@@ -178,8 +188,14 @@ def test_cpu_backends_keep_freed_memory_for_the_next_batch(tiny_export):
 
     Predictor.load(tiny_export, backend="torch")
     assert allocator._applied is True
-    kept = {mode: int(subprocess.run([sys.executable, "-c", FREED_BLOCK, mode], capture_output=True, text=True,
-                                     check=True).stdout) for mode in ("default", "keep")}
+    kept = {
+        mode: int(
+            subprocess.run(
+                [sys.executable, "-c", FREED_BLOCK, mode], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for mode in ("default", "keep")
+    }
     assert kept["default"] < 24 <= kept["keep"]  # MB of freed memory the process holds for reuse
 
 
@@ -188,10 +204,13 @@ def test_predict_cli_tags_files_and_skips_a_bad_one(tiny_export, tmp_path):
     folder.mkdir()
     shutil.copy(SEED_SAMPLE, folder / "sample.txt")
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
-    (folder / "lines.jsonl").write_text(json.dumps({"doc_id": "x", "text": TEXTS[1]}, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+    (folder / "lines.jsonl").write_text(
+        json.dumps({"doc_id": "x", "text": TEXTS[1]}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     out = tmp_path / "tags.csv"
-    result = runner.invoke(app, ["predict", str(tiny_export), str(folder), "--out", str(out), "--backend", "torch"])
+    result = runner.invoke(
+        app, ["predict", str(tiny_export), str(folder), "--out", str(out), "--backend", "torch"]
+    )
     assert result.exit_code == 0, result.output
     assert "skipped" in result.output and "broken.pdf" in result.output
     import csv
@@ -205,11 +224,19 @@ def test_seed_sample_tags_agree_across_cli_api_and_standalone(tiny_export, tmp_p
     """CLI and API give identical tags on the same backend; the standalone module (onnx-int8,
     run in-process here) equals the API's onnx-int8 backend."""
     out = tmp_path / "seed.jsonl"
-    assert runner.invoke(app, ["predict", str(tiny_export), str(SEED_SAMPLE), "--out", str(out),
-                               "--backend", "onnx-int8"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["predict", str(tiny_export), str(SEED_SAMPLE), "--out", str(out), "--backend", "onnx-int8"]
+        ).exit_code
+        == 0
+    )
     cli = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    api = [t.to_dict() for t in Predictor.load(tiny_export, backend="onnx-int8").predict_documents([SEED_SAMPLE])]
-    assert [(r["role"], r["domain"], r["role_score"]) for r in cli] == [(r["role"], r["domain"], r["role_score"]) for r in api]
+    api = [
+        t.to_dict() for t in Predictor.load(tiny_export, backend="onnx-int8").predict_documents([SEED_SAMPLE])
+    ]
+    assert [(r["role"], r["domain"], r["role_score"]) for r in cli] == [
+        (r["role"], r["domain"], r["role_score"]) for r in api
+    ]
     sys.path.insert(0, str(tiny_export))
     try:
         import predictor as standalone
@@ -220,8 +247,9 @@ def test_seed_sample_tags_agree_across_cli_api_and_standalone(tiny_export, tmp_p
         standalone.load().predict_documents(str(SEED_SAMPLE))
     with pytest.raises(TypeError, match=r"texts\[1\] is int"):
         standalone.load().predict(["一段。", 3])
-    assert [(r["index"], r["text"], r["role"], r["domain"], r["role_score"]) for r in alone] == \
-        [(r["index"], r["text"], r["role"], r["domain"], r["role_score"]) for r in api]
+    assert [(r["index"], r["text"], r["role"], r["domain"], r["role_score"]) for r in alone] == [
+        (r["index"], r["text"], r["role"], r["domain"], r["role_score"]) for r in api
+    ]
 
 
 @pytest.mark.slow
@@ -229,24 +257,35 @@ def test_standalone_predictor_runs_without_torch_in_its_own_environment(tiny_exp
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    versions = {name: __import__(module).__version__ for name, module in
-                (("numpy", "numpy"), ("tokenizers", "tokenizers"), ("onnxruntime", "onnxruntime"))}
+    versions = {
+        name: __import__(module).__version__
+        for name, module in (("numpy", "numpy"), ("tokenizers", "tokenizers"), ("onnxruntime", "onnxruntime"))
+    }
     from importlib.metadata import version
 
     versions["opencc"] = version("opencc")
-    subprocess.run([python, "-m", "pip", "install", "--quiet", *(f"{k}=={v}" for k, v in versions.items())], check=True)
-    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import predictor\n"
-              "try:\n    import torch\nexcept ImportError:\n    pass\nelse:\n    raise SystemExit('torch is installed')\n"
-              "try:\n    import policytag\nexcept ImportError:\n    pass\nelse:\n    raise SystemExit('policytag is installed')\n"
-              "tags = predictor.load().predict(json.loads(sys.argv[2]))\n"
-              "print(json.dumps([t.to_dict() for t in tags], ensure_ascii=False))")
-    done = subprocess.run([python, "-c", script, str(tiny_export), json.dumps(TEXTS, ensure_ascii=False)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", *(f"{k}=={v}" for k, v in versions.items())], check=True
+    )
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import predictor\n"
+        "try:\n    import torch\nexcept ImportError:\n    pass\nelse:\n    raise SystemExit('torch is installed')\n"
+        "try:\n    import policytag\nexcept ImportError:\n    pass\nelse:\n    raise SystemExit('policytag is installed')\n"
+        "tags = predictor.load().predict(json.loads(sys.argv[2]))\n"
+        "print(json.dumps([t.to_dict() for t in tags], ensure_ascii=False))"
+    )
+    done = subprocess.run(
+        [python, "-c", script, str(tiny_export), json.dumps(TEXTS, ensure_ascii=False)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     alone = json.loads(done.stdout)
     api = [t.to_dict() for t in Predictor.load(tiny_export, backend="onnx-int8").predict(TEXTS)]
-    assert [(r["role"], r["domain"], r["role_score"], r["domain_score"]) for r in alone] == \
-        [(r["role"], r["domain"], r["role_score"], r["domain_score"]) for r in api]
+    assert [(r["role"], r["domain"], r["role_score"], r["domain_score"]) for r in alone] == [
+        (r["role"], r["domain"], r["role_score"], r["domain_score"]) for r in api
+    ]
 
 
 def test_temperature_fit_recovers_a_known_temperature():
@@ -279,9 +318,19 @@ def test_main_job_runs_every_step_into_one_folder(tmp_path):
     assert metrics["n"] == 144 and "role_ece" in metrics["calibration"]
     # again into the same folder: dataset, export and evaluation replaced, the earlier run kept whole
     first = json.loads((out / "run" / "run.json").read_text())["created"]
-    again = runner.invoke(app, ["run", "tiny", "--out", str(out), "--parity-paragraphs", "20", "--set", "optim.max_steps=6"])
+    again = runner.invoke(
+        app, ["run", "tiny", "--out", str(out), "--parity-paragraphs", "20", "--set", "optim.max_steps=6"]
+    )
     assert again.exit_code == 0, again.output
     [kept] = [p for p in out.iterdir() if p.name.startswith("run.")]
-    assert json.loads((kept / "run.json").read_text())["created"] == first and (kept / "best" / "manifest.json").is_file()
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("run.")) == ["data", "eval", "export", "run"]
+    assert (
+        json.loads((kept / "run.json").read_text())["created"] == first
+        and (kept / "best" / "manifest.json").is_file()
+    )
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("run.")) == [
+        "data",
+        "eval",
+        "export",
+        "run",
+    ]
     assert "dev gold, exported predictor" in result.output

@@ -24,10 +24,17 @@ def bad_folder(tmp_path):
     (folder / "gbk.txt").write_bytes(REPORT_TEXT.encode("gbk"))
     (folder / "utf16.txt").write_bytes(REPORT_TEXT.replace("2023年", "2022年").encode("utf-16"))
     sentence = "全年完成固定资产投资一百亿元，同比增长百分之五。"
-    (folder / "oneline.txt").write_text("一、2023年工作回顾\n" + sentence * (5_000_000 // len(sentence) // 3), encoding="utf-8")
-    (folder / "headings.txt").write_text("一、2023年工作回顾\n二、2024年工作安排\n（一）产业发展\n", encoding="utf-8")
+    (folder / "oneline.txt").write_text(
+        "一、2023年工作回顾\n" + sentence * (5_000_000 // len(sentence) // 3), encoding="utf-8"
+    )
+    (folder / "headings.txt").write_text(
+        "一、2023年工作回顾\n二、2024年工作安排\n（一）产业发展\n", encoding="utf-8"
+    )
     (folder / "notes.xlsx").write_bytes(b"PK\x03\x04")
-    make_docx(folder / "word.docx", [("一、2023年工作回顾", "Heading 1"), ("全年新建学校12所，新增学位1.5万个。", None)])
+    make_docx(
+        folder / "word.docx",
+        [("一、2023年工作回顾", "Heading 1"), ("全年新建学校12所，新增学位1.5万个。", None)],
+    )
     make_pdf(folder / "scan.pdf", ["一、2023年工作回顾", "全年空气质量优良天数比例达到百分之九十。"])
     return folder
 
@@ -50,7 +57,12 @@ def test_bad_input_folder_finishes_names_problems_and_keeps_paragraphs(bad_folde
     for p in paragraphs:
         by_doc.setdefault(p["doc_id"], []).append(p)
     assert set(by_doc) == {"gbk", "utf16", "oneline", "word", "scan"}
-    assert [p["text"][:6] for p in by_doc["gbk"]] == ["全年地区生产", "（一）产业发", "我们也清醒看", "（一）加快建"]
+    assert [p["text"][:6] for p in by_doc["gbk"]] == [
+        "全年地区生产",
+        "（一）产业发",
+        "我们也清醒看",
+        "（一）加快建",
+    ]
     assert by_doc["utf16"][0]["year"] is None and stats["encodings"]["gb18030"] == 1
     assert by_doc["word"][0]["text"] == "全年新建学校12所，新增学位1.5万个。"
     assert by_doc["scan"][0]["text"] == "全年空气质量优良天数比例达到百分之九十。"
@@ -61,7 +73,19 @@ def test_prepare_writes_contract_fields_labels_and_grouped_splits(prepare_config
     stats = prepare([DATA / "raw"], out, prepare_config)
     paragraphs = read_jsonl(out / "paragraphs.jsonl")
     first = paragraphs[0]
-    for key in ("id", "doc_id", "index", "section", "section_path", "text", "role", "domain", "level", "region", "year"):
+    for key in (
+        "id",
+        "doc_id",
+        "index",
+        "section",
+        "section_path",
+        "text",
+        "role",
+        "domain",
+        "level",
+        "region",
+        "year",
+    ):
         assert key in first
     assert first["id"] == f"{first['doc_id']}#{first['index']:04d}"
     assert len({p["id"] for p in paragraphs}) == len(paragraphs)
@@ -70,9 +94,22 @@ def test_prepare_writes_contract_fields_labels_and_grouped_splits(prepare_config
         assert split_of.setdefault(p["doc_id"], p["split"]) == p["split"]  # no report in two splits
     assert set(split_of.values()) == {"train", "validation", "test"}
     assert stats["coverage"]["role"] > 0.9 and stats["coverage"]["domain"] > 0.5
-    assert {p["level"] for p in paragraphs} == {"city", "province", "prefecture"}
+    corpus_ids = {r["id"] for r in read_jsonl(DATA / "annotations" / "corpus.jsonl")}
+    assert {p["level"] for p in paragraphs if p["id"] not in corpus_ids} == {"city", "province", "prefecture"}
+    assert {p["split"] for p in paragraphs if p["id"] in corpus_ids} == {"train"}  # labelled without reports
     rows = read_jsonl(out / "splits" / "test.jsonl")
-    assert rows and set(rows[0]) == {"id", "doc_id", "text", "role", "domain", "domain_alt", "section", "level", "region", "year"}
+    assert rows and set(rows[0]) == {
+        "id",
+        "doc_id",
+        "text",
+        "role",
+        "domain",
+        "domain_alt",
+        "section",
+        "level",
+        "region",
+        "year",
+    }
     import datasets
 
     dataset = datasets.load_from_disk(str(out / "dataset"))
@@ -85,7 +122,9 @@ def test_splits_are_seeded_and_holdout_takes_a_region(prepare_config, tmp_path):
     from policytag.data.splits import HoldoutConfig
 
     region = "深圳市"
-    config = replace(prepare_config, split=replace(prepare_config.split, holdout=HoldoutConfig("region", [region])))
+    config = replace(
+        prepare_config, split=replace(prepare_config.split, holdout=HoldoutConfig("region", [region]))
+    )
     a = prepare([DATA / "raw"], tmp_path / "a", config)
     b = prepare([DATA / "raw"], tmp_path / "b", config)
     assert a["splits"] == b["splits"]
@@ -103,19 +142,35 @@ def test_hand_annotations_override_silver_labels(prepare_config, tmp_path, schem
     by_id = tmp_path / "hand.jsonl"
     by_id.write_text(json.dumps({"id": silver[0]["id"], "role": "problem", "domain": "welfare"}) + "\n{bad\n")
     by_text = tmp_path / "hand.csv"
-    by_text.write_text("text,role,domain\n（一）加快建設現代化產業體系。力爭規上工業增加值增長8%，新開工產業項目40個。,plan,innovation\n")
+    by_text.write_text(
+        "text,role,domain\n（一）加快建設現代化產業體系。力爭規上工業增加值增長8%，新開工產業項目40個。,plan,innovation\n"
+    )
     studio = tmp_path / "studio.json"
-    studio.write_text(json.dumps([{"data": {"text": silver[1]["text"]}, "annotations": [{"result": [
-        {"from_name": "domain", "value": {"choices": ["reform"]}}]}]}], ensure_ascii=False))
+    studio.write_text(
+        json.dumps(
+            [
+                {
+                    "data": {"text": silver[1]["text"]},
+                    "annotations": [{"result": [{"from_name": "domain", "value": {"choices": ["reform"]}}]}],
+                }
+            ],
+            ensure_ascii=False,
+        )
+    )
     doccano = tmp_path / "doccano.jsonl"
-    doccano.write_text(json.dumps({"text": silver[2]["text"], "label": ["achievement", "nonsense"]}, ensure_ascii=False) + "\n")
+    doccano.write_text(
+        json.dumps({"text": silver[2]["text"], "label": ["achievement", "nonsense"]}, ensure_ascii=False)
+        + "\n"
+    )
     config = replace(prepare_config, annotations=[by_id, by_text, studio, doccano])
     stats = prepare([tmp_path / "r.txt"], tmp_path / "hand", config)
     hand = read_jsonl(tmp_path / "hand" / "paragraphs.jsonl")
     assert (hand[0]["role"], hand[0]["domain"], hand[0]["label_source"]) == ("problem", "welfare", "hand")
     assert (hand[3]["role"], hand[3]["domain"]) == ("plan", "innovation")
     assert hand[1]["domain"] == "reform" and hand[1]["role"] == silver[1]["role"]
-    assert hand[2]["role"] == silver[2]["role"]  # the doccano row had an unknown label: skipped, not half-applied
+    assert (
+        hand[2]["role"] == silver[2]["role"]
+    )  # the doccano row had an unknown label: skipped, not half-applied
     problems = stats["hand_annotations"]["problems"]
     assert any("hand.jsonl:2" in p for p in problems) and any("nonsense" in p for p in problems)
     assert stats["hand_annotations"]["applied"] == 3
@@ -134,7 +189,9 @@ def test_silver_roles_follow_structure(prepare_config, tmp_path):
 def test_rule_report_on_dev_reports_meets_targets(tmp_path):
     out = tmp_path / "dev"
     gold = DATA / "gold" / "dev.jsonl"
-    result = runner.invoke(app, ["prepare", str(DATA / "gold" / "dev-reports"), "--out", str(out), "--gold", str(gold)])
+    result = runner.invoke(
+        app, ["prepare", str(DATA / "gold" / "dev-reports"), "--out", str(out), "--gold", str(gold)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "rule_report.json").read_text())
     assert report["gold_matched"] == report["gold_rows"] == 144
@@ -170,16 +227,24 @@ def test_shipped_hand_labels_match_the_prepared_sample(dataset, schema):
     # the annotation files are keyed by paragraph text: a change to segmentation must not orphan them
     stats = json.loads((dataset / "stats.json").read_text(encoding="utf-8"))
     everything = read_jsonl(dataset / "splits" / "train.jsonl")
-    corpus_ids = {r["id"] for r in read_jsonl(DATA / "annotations" / "corpus.jsonl") if r["role"] or r["domain"]}
+    corpus_ids = {
+        r["id"] for r in read_jsonl(DATA / "annotations" / "corpus.jsonl") if r["role"] or r["domain"]
+    }
     corpus = [r for r in everything if r["id"] in corpus_ids]
     train = [r for r in everything if r["id"] not in corpus_ids]
     assert stats["hand_annotations"]["applied"] == stats["hand_annotations"]["loaded"] == len(train)
     # the corpus paragraphs labelled without their reports all train, none of them in the sample's reports
     assert stats["labelled_without_reports"]["paragraphs"] == len(corpus) == 3610
     heldout = read_jsonl(DATA / "annotations" / "sample-heldout.jsonl")
-    prepared = {r["text"]: r for split in ("validation", "test") for r in read_jsonl(dataset / "splits" / f"{split}.jsonl")}
+    prepared = {
+        r["text"]: r
+        for split in ("validation", "test")
+        for r in read_jsonl(dataset / "splits" / f"{split}.jsonl")
+    }
     assert sorted(r["text"] for r in heldout) == sorted(prepared)
     assert not {r["doc_id"] for r in heldout} & {r["doc_id"] for r in train}
     for row in heldout:
         assert row["role"] in schema.role and row["domain"] in schema.domain
-        assert row["domain_alt"] is None or (row["domain_alt"] in schema.domain and row["domain_alt"] != row["domain"])
+        assert row["domain_alt"] is None or (
+            row["domain_alt"] in schema.domain and row["domain_alt"] != row["domain"]
+        )

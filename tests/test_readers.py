@@ -6,9 +6,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from conftest import REPORT_TEXT, make_docx, make_pdf
-from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.io.readers import read_report
 from policytag.io.sources import iter_source_files
+from policytag.runtime.encoding import UnreadableFile, decode_bytes
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
@@ -17,7 +17,9 @@ def test_encodings_decode_to_the_same_text(encoding):
     assert text.lstrip("\ufeff") == REPORT_TEXT
 
 
-@pytest.mark.parametrize("data, reason", [(b"", "empty"), (b" \n\t", "empty"), (bytes(range(256)) * 20, "binary")])
+@pytest.mark.parametrize(
+    "data, reason", [(b"", "empty"), (b" \n\t", "empty"), (bytes(range(256)) * 20, "binary")]
+)
 def test_unreadable_bytes_say_why(data, reason):
     with pytest.raises(UnreadableFile, match=reason):
         decode_bytes(data)
@@ -37,11 +39,16 @@ def test_markdown_front_matter_and_bold_headings():
 def test_markdown_comments_are_not_text_and_keep_line_numbers():
     md = "<!-- 市长作政府工作报告 -->\n\n全年地区生产总值增长5%。<!-- 编者注\n两行 -->\n\n财政收入增长3%。\n"
     report = read_report("x.md", PurePosixPath("x.md"), md.encode())
-    assert [(b.text, b.line) for b in report.blocks] == [("全年地区生产总值增长5%。", 3), ("财政收入增长3%。", 6)]
+    assert [(b.text, b.line) for b in report.blocks] == [
+        ("全年地区生产总值增长5%。", 3),
+        ("财政收入增长3%。", 6),
+    ]
 
 
 def test_docx_keeps_heading_styles(tmp_path):
-    path = make_docx(tmp_path / "r.docx", [("一、2023年工作回顾", "Heading 1"), ("全年地区生产总值增长5.2%。", None)])
+    path = make_docx(
+        tmp_path / "r.docx", [("一、2023年工作回顾", "Heading 1"), ("全年地区生产总值增长5.2%。", None)]
+    )
     report = read_report(str(path), PurePosixPath("r.docx"), path.read_bytes())
     assert [(b.text, b.heading) for b in report.blocks] == [
         ("一、2023年工作回顾", True),
@@ -50,7 +57,11 @@ def test_docx_keeps_heading_styles(tmp_path):
 
 
 def test_pdf_text_layer_with_wrapped_lines_rejoined(tmp_path):
-    lines = ["一、2023年工作回顾", "全年地区生产总值增长5.2%，一般公共预算收入完成一百二十亿", "元，同比增长百分之六。"]
+    lines = [
+        "一、2023年工作回顾",
+        "全年地区生产总值增长5.2%，一般公共预算收入完成一百二十亿",
+        "元，同比增长百分之六。",
+    ]
     path = make_pdf(tmp_path / "r.pdf", lines)
     report = read_report(str(path), PurePosixPath("r.pdf"), path.read_bytes())
     assert [b.text for b in report.blocks] == [lines[0], lines[1] + lines[2]]

@@ -8,20 +8,44 @@ from policytag.labels.annotations import load_annotations
 from policytag.review.formats import label_studio_config, write_tasks
 
 ROWS = [
-    {"id": "r#0001", "doc_id": "r", "text": "新建改建农村公路120公里。", "section_path": ["一、工作回顾", "（一）乡村振兴"],
-     "section": "（一）乡村振兴", "level": "city", "region": "某市", "year": 2020, "source": "r.md", "selected_by": "random"},
-    {"id": "r#0002", "doc_id": "r", "text": "加快城市更新。", "section_path": [], "section": None,
-     "level": "city", "region": "某市", "year": 2020, "source": "r.md", "selected_by": "random"},
+    {
+        "id": "r#0001",
+        "doc_id": "r",
+        "text": "新建改建农村公路120公里。",
+        "section_path": ["一、工作回顾", "（一）乡村振兴"],
+        "section": "（一）乡村振兴",
+        "level": "city",
+        "region": "某市",
+        "year": 2020,
+        "source": "r.md",
+        "selected_by": "random",
+    },
+    {
+        "id": "r#0002",
+        "doc_id": "r",
+        "text": "加快城市更新。",
+        "section_path": [],
+        "section": None,
+        "level": "city",
+        "region": "某市",
+        "year": 2020,
+        "source": "r.md",
+        "selected_by": "random",
+    },
 ]
-TAGS = {"r#0001": {"role": "achievement", "role_score": 0.91, "domain": "rural", "domain_score": 0.72},
-        "r#0002": {"role": "plan", "role_score": 0.88, "domain": "urban", "domain_score": 0.65}}
+TAGS = {
+    "r#0001": {"role": "achievement", "role_score": 0.91, "domain": "rural", "domain_score": 0.72},
+    "r#0002": {"role": "plan", "role_score": 0.88, "domain": "urban", "domain_score": 0.65},
+}
 
 
 def test_doccano_rows_hold_the_model_labels_and_come_back_by_id(tmp_path, schema):
     path = write_tasks(tmp_path, ROWS, "doccano", schema, TAGS, "export-1")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert [(r["text"], r["label"], r["id"]) for r in rows] == [
-        (ROWS[0]["text"], ["achievement", "rural"], "r#0001"), (ROWS[1]["text"], ["plan", "urban"], "r#0002")]
+        (ROWS[0]["text"], ["achievement", "rural"], "r#0001"),
+        (ROWS[1]["text"], ["plan", "urban"], "r#0002"),
+    ]
     rows[1]["label"] = ["problem", "governance"]  # the annotator's correction
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     annotations = load_annotations([path], schema)

@@ -1,7 +1,6 @@
+from conftest import REPORT_TEXT, SEED_SAMPLE
 from policytag.runtime.blocks import Block
 from policytag.runtime.segment import SegmentConfig, Segmenter
-
-from conftest import REPORT_TEXT, SEED_SAMPLE
 
 
 def segment(text: str, **config):
@@ -13,7 +12,9 @@ def segment(text: str, **config):
 def test_headings_set_sections_and_are_not_paragraphs():
     paragraphs, _ = segment(REPORT_TEXT)
     texts = [p.text for p in paragraphs]
-    assert not any(t.startswith(("各位代表", "一、2023年工作回顾", "二、2024年工作安排", "特此报告")) for t in texts)
+    assert not any(
+        t.startswith(("各位代表", "一、2023年工作回顾", "二、2024年工作安排", "特此报告")) for t in texts
+    )
     assert paragraphs[0].section_path == ("一、2023年工作回顾",)
     assert paragraphs[0].text.startswith("全年地区生产总值")
     last = paragraphs[-1]
@@ -26,7 +27,9 @@ def test_headings_set_sections_and_are_not_paragraphs():
 
 
 def test_run_in_title_becomes_the_heading_of_following_paragraphs():
-    paragraphs, _ = segment("一、2023年工作回顾\n（一）产业发展取得新成效。新引进项目32个。\n园区产值突破千亿元，增长12%。")
+    paragraphs, _ = segment(
+        "一、2023年工作回顾\n（一）产业发展取得新成效。新引进项目32个。\n园区产值突破千亿元，增长12%。"
+    )
     assert paragraphs[1].section_path == ("一、2023年工作回顾", "（一）产业发展取得新成效")
 
 
@@ -54,27 +57,35 @@ def test_glossary_signatures_and_dates_are_dropped():
 
 
 def test_glossary_title_run_on_after_the_last_paragraph_starts_the_glossary():
-    text = ("一、2018年工作安排\n让我们团结一心，努力奋斗，向建省三十周年献礼！主要名词解释：\n"
-            "1.多规合一：指在一级政府一级事权下，强化各类规划的衔接。\n2.五网：路网、光网、电网、气网、水网。")
+    text = (
+        "一、2018年工作安排\n让我们团结一心，努力奋斗，向建省三十周年献礼！主要名词解释：\n"
+        "1.多规合一：指在一级政府一级事权下，强化各类规划的衔接。\n2.五网：路网、光网、电网、气网、水网。"
+    )
     paragraphs, _ = segment(text)
     assert [p.text for p in paragraphs] == ["让我们团结一心，努力奋斗，向建省三十周年献礼！"]
-    closing, _ = segment(text.replace("让我们", "各位代表，让我们"))  # an address opens the paragraph, no more
+    closing, _ = segment(
+        text.replace("让我们", "各位代表，让我们")
+    )  # an address opens the paragraph, no more
     assert [p.text for p in closing] == ["各位代表，让我们团结一心，努力奋斗，向建省三十周年献礼！"]
 
 
 def test_greeting_alone_is_dropped_but_a_paragraph_opening_with_it_is_kept():
-    text = ("各位代表、各位委员：\n一、2017年工作回顾\n全年地区生产总值增长8%。\n"
-            "各位代表，在充分肯定成绩的同时，我们也清醒地认识到，发展中还存在诸多困难和问题。\n各位代表！")
+    text = (
+        "各位代表、各位委员：\n一、2017年工作回顾\n全年地区生产总值增长8%。\n"
+        "各位代表，在充分肯定成绩的同时，我们也清醒地认识到，发展中还存在诸多困难和问题。\n各位代表！"
+    )
     paragraphs, _ = segment(text)
     assert [p.text[:8] for p in paragraphs] == ["全年地区生产总值", "各位代表，在充分"]
 
 
 def test_a_paragraph_broken_in_mid_sentence_is_joined_again():
     # as in the sample's 临沂市/2018.md: page breaks became blank lines inside paragraphs
-    text = ("一、2017年工作回顾\n（四）人民群众生活得到新改善。围绕增进民生福祉，集中\n"
-            "力量实施十大领域百项惠民工程，全市财政用于民生支出486亿元。\n"
-            "（五）政府自身建设出现新气象。认真落实全面从严治党各项要求。\n"
-            "全年财政收入增长5%，完成预算\n二、2018年工作安排\n全年地区生产总值增长8%左右，一般公共预算收入增长7%\n2018年主要任务")
+    text = (
+        "一、2017年工作回顾\n（四）人民群众生活得到新改善。围绕增进民生福祉，集中\n"
+        "力量实施十大领域百项惠民工程，全市财政用于民生支出486亿元。\n"
+        "（五）政府自身建设出现新气象。认真落实全面从严治党各项要求。\n"
+        "全年财政收入增长5%，完成预算\n二、2018年工作安排\n全年地区生产总值增长8%左右，一般公共预算收入增长7%\n2018年主要任务"
+    )
     paragraphs, _ = segment(text)
     assert [p.text for p in paragraphs] == [
         "（四）人民群众生活得到新改善。围绕增进民生福祉，集中力量实施十大领域百项惠民工程，全市财政用于民生支出486亿元。",
@@ -106,7 +117,9 @@ def test_seed_sample_inline_headings_are_split():
 
 
 def test_a_numbered_paragraph_sits_under_the_parent_not_its_sibling():
-    text = "三、存在问题\n（一）项目建设瓶颈制约多。审批耗时长。\n（二）公路建设融资难度大。地方自筹资金不足。"
+    text = (
+        "三、存在问题\n（一）项目建设瓶颈制约多。审批耗时长。\n（二）公路建设融资难度大。地方自筹资金不足。"
+    )
     paragraphs, _ = segment(text)
     assert [p.section_path for p in paragraphs] == [
         ("三、存在问题", "（一）项目建设瓶颈制约多"),

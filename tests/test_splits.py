@@ -1,12 +1,16 @@
+from pathlib import PurePosixPath
+
 import pytest
 
 from policytag.data.metadata import report_ids, report_meta
 from policytag.data.splits import SplitConfig, assign_splits
-from pathlib import PurePosixPath
 
 
 def reports(n):
-    return {f"r{i:03d}": {"level": ["city", "province"][i % 2], "region": f"R{i % 5}", "year": 2010 + i % 10} for i in range(n)}
+    return {
+        f"r{i:03d}": {"level": ["city", "province"][i % 2], "region": f"R{i % 5}", "year": 2010 + i % 10}
+        for i in range(n)
+    }
 
 
 def test_split_sizes_follow_fractions_within_each_stratum():
@@ -37,8 +41,19 @@ def test_bad_fractions_fail():
 
 
 def test_report_ids_stay_unique_and_metadata_comes_from_the_path():
-    rels = [PurePosixPath(p) for p in ("政府工作报告-主要城市/上海市/2003.md", "政府工作报告-省自治区/广东省/2003.md", "福田区_2019.txt")]
-    assert report_ids(rels) == ["政府工作报告-主要城市/上海市/2003", "政府工作报告-省自治区/广东省/2003", "福田区_2019"]
+    rels = [
+        PurePosixPath(p)
+        for p in (
+            "政府工作报告-主要城市/上海市/2003.md",
+            "政府工作报告-省自治区/广东省/2003.md",
+            "福田区_2019.txt",
+        )
+    ]
+    assert report_ids(rels) == [
+        "政府工作报告-主要城市/上海市/2003",
+        "政府工作报告-省自治区/广东省/2003",
+        "福田区_2019",
+    ]
     meta = report_meta(rels[0], None)
     assert (meta.level, meta.region, meta.year) == ("city", "上海市", 2003)
     assert report_meta(rels[2], None).year == 2019

@@ -38,15 +38,29 @@ assert not {"policytag", "torch"} & set(sys.modules)
 print(json.dumps(tags, ensure_ascii=False))
 """
 
-FIELDS = ("doc_id", "index", "section", "text", "role", "role_score", "domain", "domain_score", "top_domains",
-          "uncertain")
+FIELDS = (
+    "doc_id",
+    "index",
+    "section",
+    "text",
+    "role",
+    "role_score",
+    "domain",
+    "domain_score",
+    "top_domains",
+    "uncertain",
+)
 
 
 def shipped_reports() -> list[str]:
     """Every .txt and .md report shipped in data/ (the raw sample, the dev reports, the seed sample;
     not the notes beside the hand labels)."""
-    found = [p for suffix in ("*.txt", "*.md") for p in DATA.rglob(suffix)
-             if "processed" not in p.parts and "annotations" not in p.parts and p.name != "README.md"]
+    found = [
+        p
+        for suffix in ("*.txt", "*.md")
+        for p in DATA.rglob(suffix)
+        if "processed" not in p.parts and "annotations" not in p.parts and p.name != "README.md"
+    ]
     return sorted(str(p) for p in found)
 
 
@@ -56,8 +70,12 @@ def test_standalone_tags_equal_the_packages_on_every_shipped_report(tiny_export,
     assert sum(r.endswith(".md") for r in reports) == 48 and sum("dev-reports" in r for r in reports) == 20
     listing = tmp_path / "reports.json"
     listing.write_text(json.dumps(reports, ensure_ascii=False), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-I", "-c", ISOLATED, str(tiny_export), str(listing)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", ISOLATED, str(tiny_export), str(listing)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     alone = json.loads(done.stdout)
 
@@ -65,7 +83,10 @@ def test_standalone_tags_equal_the_packages_on_every_shipped_report(tiny_export,
     total = 0
     for report in reports:
         mine = [{k: t.to_dict()[k] for k in FIELDS} for t in package.predict_documents([report])]
-        theirs = [{k: (tuple(map(tuple, r[k])) if k == "top_domains" else r[k]) for k in FIELDS} for r in alone[report]]
+        theirs = [
+            {k: (tuple(map(tuple, r[k])) if k == "top_domains" else r[k]) for k in FIELDS}
+            for r in alone[report]
+        ]
         mine = [{**r, "top_domains": tuple(map(tuple, r["top_domains"]))} for r in mine]
         assert theirs == mine, report
         total += len(mine)

@@ -19,13 +19,32 @@ from policytag.runtime.normalize import normalize
 from policytag.runtime.segment import Segmenter
 
 SECTION_TITLES = [
-    "工作完成情况", "主要成效", "工作开展情况", "主要做法",
-    "存在问题", "问题和不足", "短板", "困难", "存在的不足",
-    "下一步工作打算", "下步工作安排", "下半年工作计划", "下季度工作打算", "明年工作计划", "工作思路",
+    "工作完成情况",
+    "主要成效",
+    "工作开展情况",
+    "主要做法",
+    "存在问题",
+    "问题和不足",
+    "短板",
+    "困难",
+    "存在的不足",
+    "下一步工作打算",
+    "下步工作安排",
+    "下半年工作计划",
+    "下季度工作打算",
+    "明年工作计划",
+    "工作思路",
     "1-6月份工作情况",
 ]
 PROBLEM_TITLES = {"存在问题", "问题和不足", "短板", "困难", "存在的不足"}
-PLAN_TITLES = {"下一步工作打算", "下步工作安排", "下半年工作计划", "下季度工作打算", "明年工作计划", "工作思路"}
+PLAN_TITLES = {
+    "下一步工作打算",
+    "下步工作安排",
+    "下半年工作计划",
+    "下季度工作打算",
+    "明年工作计划",
+    "工作思路",
+}
 ITEM = "（一）全面加强队伍建设。组织业务培训X场次，覆盖干部职工X人次。"
 ITEM_TITLE = "（一）全面加强队伍建设"
 
@@ -35,15 +54,17 @@ PROBLEMS = [
     "（二）项目融资压力较大。部分重点项目资金缺口较大，社会资本参与意愿不强，县级财政难以支撑。",
     "一是农村生活污水治理进度偏慢。部分乡镇污水管网建设滞后，已建设施运行维护经费不足。",
 ]
-SUMMARY = "\n".join([
-    "XX县发展和改革局2024年上半年工作总结",
-    "一、上半年工作完成情况",
-    "（一）重点项目加快推进。1-6月份，全县实施重点项目X个，完成投资X亿元，同比增长X%。",
-    "二、存在问题",
-    *PROBLEMS,
-    "三、下半年工作打算",
-    "（一）全力抓好项目建设。力争全年完成投资X亿元，新开工项目X个。",
-])
+SUMMARY = "\n".join(
+    [
+        "XX县发展和改革局2024年上半年工作总结",
+        "一、上半年工作完成情况",
+        "（一）重点项目加快推进。1-6月份，全县实施重点项目X个，完成投资X亿元，同比增长X%。",
+        "二、存在问题",
+        *PROBLEMS,
+        "三、下半年工作打算",
+        "（一）全力抓好项目建设。力争全年完成投资X亿元，新开工项目X个。",
+    ]
+)
 
 
 def segment(text: str):
@@ -64,7 +85,10 @@ def roles(labeler, paragraphs):
 @pytest.mark.parametrize("title", SECTION_TITLES)
 def test_summary_heading_on_its_own_line_heads_the_paragraphs_below(title):
     paragraphs = segment(f"二、{title}\n{ITEM}\n另外，各股室按季度报送工作进展。")
-    assert [p.section_path for p in paragraphs] == [(f"二、{title}", ITEM_TITLE), (f"二、{title}", ITEM_TITLE)]
+    assert [p.section_path for p in paragraphs] == [
+        (f"二、{title}", ITEM_TITLE),
+        (f"二、{title}", ITEM_TITLE),
+    ]
 
 
 @pytest.mark.parametrize("title", SECTION_TITLES)
@@ -97,7 +121,9 @@ def test_enumerated_items_head_their_own_paragraph_only(labeler):
     ]
     assert roles(labeler, paragraphs) == ["plan"] * 3
     # a list inside a paragraph does not split it, and a title running into it keeps it whole
-    nested = segment("（四）聚焦安全生产，应急体系实现新提升一是开展隐患排查。排查企业X家。二是强化应急演练。")
+    nested = segment(
+        "（四）聚焦安全生产，应急体系实现新提升一是开展隐患排查。排查企业X家。二是强化应急演练。"
+    )
     assert len(nested) == 1 and nested[0].section_path == ("（四）聚焦安全生产，应急体系实现新提升",)
 
 
@@ -107,13 +133,21 @@ def test_titles_end_at_a_redacted_year_a_period_or_a_colon(labeler):
         "（二）1-6月份重点工作推进情况1-6月，全镇共办理群众诉求X件，办结率X%。\n"
         "存在的不足：一是基层力量薄弱，专业人员缺乏。二是经费保障不足。"
     )
-    assert [p.section for p in paragraphs] == ["（一）有序完成机构改革", "（二）1-6月份重点工作推进情况", "存在的不足"]
+    assert [p.section for p in paragraphs] == [
+        "（一）有序完成机构改革",
+        "（二）1-6月份重点工作推进情况",
+        "存在的不足",
+    ]
     assert roles(labeler, paragraphs)[2] == "problem"
 
 
 def test_the_issue_problem_paragraphs_get_problem_from_the_heading(labeler):
     paragraphs = segment(SUMMARY)
-    assert [p.section_path[0] for p in paragraphs] == ["一、上半年工作完成情况", *["二、存在问题"] * 3, "三、下半年工作打算"]
+    assert [p.section_path[0] for p in paragraphs] == [
+        "一、上半年工作完成情况",
+        *["二、存在问题"] * 3,
+        "三、下半年工作打算",
+    ]
     labels = labeler.label_report(paragraphs, None)
     assert [label.role for label in labels] == ["achievement", "problem", "problem", "problem", "plan"]
     for label in labels[1:4]:  # the heading decides: the text alone reads as a work item
@@ -123,8 +157,11 @@ def test_the_issue_problem_paragraphs_get_problem_from_the_heading(labeler):
     run_in = segment(SUMMARY.replace("同比增长X%。\n二、存在问题\n", "同比增长X%。二、存在问题"))
     assert [p.text for p in run_in] == [p.text for p in paragraphs]
     assert roles(labeler, run_in) == ["achievement", "problem", "problem", "problem", "plan"]
-    nested = segment(SUMMARY.replace("二、存在问题", "（二）存在的主要问题").replace("（一）人才", "1.人才")
-                     .replace("（二）项目", "2.项目"))
+    nested = segment(
+        SUMMARY.replace("二、存在问题", "（二）存在的主要问题")
+        .replace("（一）人才", "1.人才")
+        .replace("（二）项目", "2.项目")
+    )
     assert nested[1].section_path == ("一、上半年工作完成情况", "（二）存在的主要问题", "1.人才引进渠道偏窄")
     assert roles(labeler, nested)[1:4] == ["problem"] * 3
 
@@ -137,8 +174,13 @@ def seed_documents(tmp_path_factory, prepare_config):
     for i, line in enumerate(lines, 1):
         (folder / f"summary-{i:02d}.txt").write_text(line + "\n", encoding="utf-8")
     prepare([folder], folder / "out", prepare_config)
-    rows = [json.loads(x) for x in (folder / "out" / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
-    return lines, {f"summary-{i:02d}": [r for r in rows if r["doc_id"] == f"summary-{i:02d}"] for i in range(1, len(lines) + 1)}
+    rows = [
+        json.loads(x) for x in (folder / "out" / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    return lines, {
+        f"summary-{i:02d}": [r for r in rows if r["doc_id"] == f"summary-{i:02d}"]
+        for i in range(1, len(lines) + 1)
+    }
 
 
 def test_seed_documents_lose_nothing_and_are_normalised(seed_documents):

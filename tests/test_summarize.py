@@ -33,10 +33,17 @@ def synthetic_tags(schema, seed: int = 3) -> list[dict]:
             for year in range(2015, 2019):
                 doc_id = f"{LEVEL_FOLDERS[level]}/{region}/{year}"
                 for index in range(int(rng.integers(12, 31))):
-                    rows.append({"doc_id": doc_id, "index": index, "section": None,
-                                 "text": "字" * int(rng.integers(10, 300)),
-                                 "role": str(rng.choice(schema.role, p=[0.3, 0.1, 0.6])),
-                                 "domain": str(rng.choice(domains)), "uncertain": bool(rng.random() < 0.2)})
+                    rows.append(
+                        {
+                            "doc_id": doc_id,
+                            "index": index,
+                            "section": None,
+                            "text": "字" * int(rng.integers(10, 300)),
+                            "role": str(rng.choice(schema.role, p=[0.3, 0.1, 0.6])),
+                            "domain": str(rng.choice(domains)),
+                            "uncertain": bool(rng.random() < 0.2),
+                        }
+                    )
     return rows
 
 
@@ -60,12 +67,22 @@ def evaluation(tmp_path, schema):
     for k in range(400):
         gold_role, gold_domain = str(rng.choice(schema.role)), str(rng.choice(schema.domain))
         right = rng.random() < 0.8
-        rows.append({"id": f"p{k}", "doc_id": f"政府工作报告-省自治区/河北省/{2015 + k % 2}-{k % 20}", "text": "字",
-                     "gold_role": gold_role, "gold_domain": gold_domain, "uncertain": False,
-                     "role": gold_role if right else str(rng.choice(schema.role)),
-                     "domain": gold_domain if right else str(rng.choice(schema.domain))})
+        rows.append(
+            {
+                "id": f"p{k}",
+                "doc_id": f"政府工作报告-省自治区/河北省/{2015 + k % 2}-{k % 20}",
+                "text": "字",
+                "gold_role": gold_role,
+                "gold_domain": gold_domain,
+                "uncertain": False,
+                "role": gold_role if right else str(rng.choice(schema.role)),
+                "domain": gold_domain if right else str(rng.choice(schema.domain)),
+            }
+        )
     write_jsonl(folder / "predictions.jsonl", rows)
-    (folder / "metrics.json").write_text(json.dumps({"model": "exports/a", "data": "gone.jsonl"}), encoding="utf-8")
+    (folder / "metrics.json").write_text(
+        json.dumps({"model": "exports/a", "data": "gone.jsonl"}), encoding="utf-8"
+    )
     return folder
 
 
@@ -78,9 +95,13 @@ def test_shares_sum_to_one_per_group_and_axis_and_every_interval_holds_its_estim
     assert (shares["share_low"] <= shares["share"]).all() and (shares["share"] <= shares["share_high"]).all()
     assert (shares["share_low"] < shares["share_high"]).any()  # real intervals, not points
     # every label of the taxonomy, 0 where absent
-    assert (shares.groupby(["level", "year", "axis"]).size() == shares["axis"].map(
-        {"role": len(schema.role), "domain": len(schema.domain)}).groupby(
-        [shares["level"], shares["year"], shares["axis"]]).first()).all()
+    assert (
+        shares.groupby(["level", "year", "axis"]).size()
+        == shares["axis"]
+        .map({"role": len(schema.role), "domain": len(schema.domain)})
+        .groupby([shares["level"], shares["year"], shares["axis"]])
+        .first()
+    ).all()
     absent = shares[shares["label"] == schema.domain[-1]]
     assert (absent["share"] == 0).all() and (absent["paragraphs"] == 0).all()
     assert (shares.loc[shares["level"] == "province", "reports"] == 3).all()
@@ -106,8 +127,10 @@ def test_the_adjustment_recovers_known_shares_from_a_synthetic_confusion_matrix(
     # C estimated on a labelled set as `evaluate` writes it, one row per paragraph.
     gold = rng.choice(k, size=20_000)
     labels = [f"c{i}" for i in range(k)]
-    rows = [{"doc_id": f"r{i % 200}", "source": "eval", "gold_domain": labels[g], "domain": labels[p]}
-            for i, (g, p) in enumerate(zip(gold, corrupt(gold)))]
+    rows = [
+        {"doc_id": f"r{i % 200}", "source": "eval", "gold_domain": labels[g], "domain": labels[p]}
+        for i, (g, p) in enumerate(zip(gold, corrupt(gold)))
+    ]
     confusion = Confusion.from_rows(rows, "domain", labels)
     assert np.abs(confusion.matrix() - known).max() < 0.03
     adjusted = adjusted_prevalence(observed, confusion.matrix())
@@ -126,22 +149,50 @@ def test_adjustment_clips_at_zero_and_keeps_unseen_classes_as_read_right():
     assert adjusted[0] == 0  # the solution's negative share is clipped
 
 
-def test_cli_writes_shares_tables_pictures_and_summary_and_flags_uncovered_groups(tmp_path, tags, evaluation, schema):
+def test_cli_writes_shares_tables_pictures_and_summary_and_flags_uncovered_groups(
+    tmp_path, tags, evaluation, schema
+):
     out = tmp_path / "summary"
     other = tmp_path / "eval-other-model"  # the same rows, said to score another model
     shutil.copytree(evaluation, other)
     (other / "metrics.json").write_text(json.dumps({"model": "exports/b"}), encoding="utf-8")
-    args = ["summarize", str(tags), "--by", "year,level", "--out", str(out), "--adjust", str(evaluation),
-            "--adjust", str(other), "--bootstrap", "200"]
+    args = [
+        "summarize",
+        str(tags),
+        "--by",
+        "year,level",
+        "--out",
+        str(out),
+        "--adjust",
+        str(evaluation),
+        "--adjust",
+        str(other),
+        "--bootstrap",
+        "200",
+    ]
     results = []
     assert glyph_warnings(lambda: results.append(CliRunner().invoke(app, args))) == []  # Chinese names drawn
     result = results[0]
     assert result.exit_code == 0, result.output
     shares = pd.read_csv(out / "shares.csv")
-    assert list(shares.columns[:10]) == ["year", "level", "axis", "label", "paragraphs", "share", "share_low",
-                                         "share_high", "reports", "characters"]
-    assert pd.read_parquet(out / "shares.parquet")["share"].tolist() == pytest.approx(shares["share"].tolist())
-    assert (shares["adjusted_low"] <= shares["adjusted"]).all() and (shares["adjusted"] <= shares["adjusted_high"]).all()
+    assert list(shares.columns[:10]) == [
+        "year",
+        "level",
+        "axis",
+        "label",
+        "paragraphs",
+        "share",
+        "share_low",
+        "share_high",
+        "reports",
+        "characters",
+    ]
+    assert pd.read_parquet(out / "shares.parquet")["share"].tolist() == pytest.approx(
+        shares["share"].tolist()
+    )
+    assert (shares["adjusted_low"] <= shares["adjusted"]).all() and (
+        shares["adjusted"] <= shares["adjusted_high"]
+    ).all()
     assert np.allclose(shares.groupby(["year", "level", "axis"])["adjusted"].sum(), 1.0)
     # the labelled data covers provincial reports of 2015–2016 only
     covered = shares.drop_duplicates(["year", "level"]).set_index(["level", "year"])["covered"]
@@ -151,8 +202,11 @@ def test_cli_writes_shares_tables_pictures_and_summary_and_flags_uncovered_group
 
     roles = pd.read_csv(out / "role_by_domain.csv")
     assert list(roles["domain"]) == list(schema.domain)
-    assert roles[list(schema.role)].to_numpy().sum() == roles["paragraphs"].sum() == shares.query(
-        "axis == 'role'")["paragraphs"].sum()
+    assert (
+        roles[list(schema.role)].to_numpy().sum()
+        == roles["paragraphs"].sum()
+        == shares.query("axis == 'role'")["paragraphs"].sum()
+    )
     assert (roles["problem_share_low"] <= roles["problem_share"]).all()
     for picture in ("domain_shares_by_year.png", "problem_by_domain.png", "domain_shares_by_region.png"):
         assert (out / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -171,7 +225,11 @@ def test_exclude_uncertain_and_character_weights_change_the_counts_as_they_shoul
         table = read_tags([tags], ["level"], schema, exclude_uncertain)
         return share_table(table, ["level"], schema, weight, 50, np.random.default_rng(0))
 
-    every, certain, chars = shares("paragraphs", False), shares("paragraphs", True), shares("characters", False)
+    every, certain, chars = (
+        shares("paragraphs", False),
+        shares("paragraphs", True),
+        shares("characters", False),
+    )
     role = "axis == 'role'"
     assert every.query(role)["paragraphs"].sum() == len(rows)
     assert certain.query(role)["paragraphs"].sum() == sum(not r["uncertain"] for r in rows) < len(rows)
@@ -181,7 +239,9 @@ def test_exclude_uncertain_and_character_weights_change_the_counts_as_they_shoul
     plan_chars = sum(len(r["text"]) for r in city if r["role"] == "plan") / sum(len(r["text"]) for r in city)
     pick = "level == 'city' and axis == 'role' and label == 'plan'"
     assert chars.query(pick)["share"].item() == pytest.approx(plan_chars)
-    assert every.query(pick)["share"].item() == pytest.approx(sum(r["role"] == "plan" for r in city) / len(city))
+    assert every.query(pick)["share"].item() == pytest.approx(
+        sum(r["role"] == "plan" for r in city) / len(city)
+    )
     assert chars.query(pick)["share"].item() != pytest.approx(every.query(pick)["share"].item())
 
 
@@ -197,10 +257,13 @@ def test_csv_and_parquet_tag_files_give_the_same_shares_as_jsonl(tmp_path, tags,
         pd.testing.assert_frame_equal(results[0], other)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda rows: [r.pop("domain") for r in rows], "missing column(s) domain"),
-    (lambda rows: rows[2].update(role="boast"), "row 3: unknown role label 'boast'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda rows: [r.pop("domain") for r in rows], "missing column(s) domain"),
+        (lambda rows: rows[2].update(role="boast"), "row 3: unknown role label 'boast'"),
+    ],
+)
 def test_broken_tag_files_fail_with_the_file_and_what_is_wrong(tmp_path, schema, change, message):
     rows = synthetic_tags(schema)[:5]
     change(rows)
@@ -212,13 +275,16 @@ def test_broken_tag_files_fail_with_the_file_and_what_is_wrong(tmp_path, schema,
 
 
 def test_a_group_field_the_tags_do_not_carry_is_named(tmp_path, tags):
-    result = CliRunner().invoke(app, ["summarize", str(tags), "--by", "county", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app, ["summarize", str(tags), "--by", "county", "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2 and "--by county" in result.output
 
 
 def test_coverage_flags_reports_of_an_unknown_level_or_a_year_outside_the_labelled_span():
-    coverage = Coverage.from_rows([{"doc_id": "政府工作报告-省自治区/河南省/2016"},
-                                   {"doc_id": "x", "level": "city", "year": 2019}])
+    coverage = Coverage.from_rows(
+        [{"doc_id": "政府工作报告-省自治区/河南省/2016"}, {"doc_id": "x", "level": "city", "year": 2019}]
+    )
     assert coverage.levels == {"province", "city"} and coverage.years == (2016, 2019)
     table = pd.DataFrame({"level": ["province", "city", None, "national"], "year": [2016, 2020, 2017, 2018]})
     assert coverage.covered(table).tolist() == [True, False, False, False]
@@ -227,19 +293,27 @@ def test_coverage_flags_reports_of_an_unknown_level_or_a_year_outside_the_labell
 
 
 def test_without_groups_levels_or_regions_one_group_and_no_region_picture(tmp_path, schema):
-    rows = [{**r, "doc_id": f"report-{r['doc_id'][-4:]}"} for r in synthetic_tags(schema)]  # ids say a year, no level or region
+    rows = [
+        {**r, "doc_id": f"report-{r['doc_id'][-4:]}"} for r in synthetic_tags(schema)
+    ]  # ids say a year, no level or region
     rows = [{k: v for k, v in r.items() if k != "uncertain"} for r in rows]  # and no uncertain column
     tags = write_jsonl(tmp_path / "plain.jsonl", rows)
     table = read_tags([tags], [], schema)
     assert table["level"].isna().all() and table["region"].isna().all() and not table["uncertain"].any()
-    result = CliRunner().invoke(app, ["summarize", str(tags), "--out", str(tmp_path / "out"), "--bootstrap", "20"])
+    result = CliRunner().invoke(
+        app, ["summarize", str(tags), "--out", str(tmp_path / "out"), "--bootstrap", "20"]
+    )
     assert result.exit_code == 0, result.output
     shares = pd.read_csv(tmp_path / "out" / "shares.csv")
     assert len(shares) == len(schema.role) + len(schema.domain)
     assert np.allclose(shares.groupby("axis")["share"].sum(), 1.0)
-    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["domain_shares_by_year.png",
-                                                                       "problem_by_domain.png"]
-    refused = CliRunner().invoke(app, ["summarize", str(tags), "--out", str(tmp_path / "x"), "--exclude-uncertain"])
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == [
+        "domain_shares_by_year.png",
+        "problem_by_domain.png",
+    ]
+    refused = CliRunner().invoke(
+        app, ["summarize", str(tags), "--out", str(tmp_path / "x"), "--exclude-uncertain"]
+    )
     assert refused.exit_code == 2 and "no `uncertain` column" in refused.output
 
 

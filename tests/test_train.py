@@ -45,17 +45,30 @@ def test_tiny_model_trains_and_the_run_folder_holds_what_it_should(dataset, tmp_
         assert 0 <= low <= metrics[axis]["macro_f1"] <= high <= 1
     assert "lenient_accuracy" in metrics["domain"]
     settings = json.loads((run / "best" / "policytag.json").read_text())
-    assert settings["labels"]["role"] == ["achievement", "problem", "plan"] and len(settings["labels"]["domain"]) == 13
+    assert (
+        settings["labels"]["role"] == ["achievement", "problem", "plan"]
+        and len(settings["labels"]["domain"]) == 13
+    )
 
 
 def test_training_lowers_the_loss(dataset, tmp_path):
     # 32 paragraphs seen 20 times: a model that cannot fit them is broken (e.g. a
     # tokenizer that maps every character to [UNK]); single-batch losses, logged every 10 steps
     run = tmp_path / "run"
-    args = ["optim.max_steps=80", "optim.epochs=20", "data.max_train=32", "eval.every_steps=1000", "eval.patience=100"]
+    args = [
+        "optim.max_steps=80",
+        "optim.epochs=20",
+        "data.max_train=32",
+        "eval.every_steps=1000",
+        "eval.patience=100",
+    ]
     result = runner.invoke(app, [*tiny(dataset, *[x for a in args for x in ("--set", a)]), "--out", str(run)])
     assert result.exit_code == 0, result.output
-    losses = [e["loss"] for e in map(json.loads, (run / "log.jsonl").read_text().splitlines()) if e["event"] == "train"]
+    losses = [
+        e["loss"]
+        for e in map(json.loads, (run / "log.jsonl").read_text().splitlines())
+        if e["event"] == "train"
+    ]
     assert len(losses) == 8 and sum(losses[-2:]) < 0.9 * sum(losses[:2]), losses
 
 
@@ -69,13 +82,24 @@ def test_tiny_tokenizer_reads_report_characters():
 
 @pytest.mark.slow
 def test_resume_after_kill_matches_an_uninterrupted_run(dataset, tmp_path):
-    args = tiny(dataset, "--set", "optim.max_steps=40", "--set", "checkpoint_every=5", "--set", "eval.every_steps=10",
-                "--set", "threads=1")
+    args = tiny(
+        dataset,
+        "--set",
+        "optim.max_steps=40",
+        "--set",
+        "checkpoint_every=5",
+        "--set",
+        "eval.every_steps=10",
+        "--set",
+        "threads=1",
+    )
     command = [sys.executable, "-m", "policytag.cli", *args]
     straight, broken = tmp_path / "straight", tmp_path / "broken"
     subprocess.run([*command, "--out", str(straight)], check=True, capture_output=True)
 
-    process = subprocess.Popen([*command, "--out", str(broken)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*command, "--out", str(broken)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     state = broken / "checkpoint" / "state.pt"
     deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:
@@ -90,7 +114,11 @@ def test_resume_after_kill_matches_an_uninterrupted_run(dataset, tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert not (broken / "metrics.json").exists()
-    subprocess.run([sys.executable, "-m", "policytag.cli", "train", "--resume", str(broken)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "policytag.cli", "train", "--resume", str(broken)],
+        check=True,
+        capture_output=True,
+    )
 
     a = json.loads((straight / "metrics.json").read_text())
     b = json.loads((broken / "metrics.json").read_text())
@@ -107,11 +135,16 @@ def test_every_training_recipe_loads():
     for path in recipes:
         config = load_train_config(path)
         assert config.windows.max_length <= config.predict_windows.max_length
-    assert load_train_config(CONFIGS / "train" / "chinese-roberta-wwm-ext.yaml").backbone.name == "hfl/chinese-roberta-wwm-ext"
+    assert (
+        load_train_config(CONFIGS / "train" / "chinese-roberta-wwm-ext.yaml").backbone.name
+        == "hfl/chinese-roberta-wwm-ext"
+    )
 
 
 def test_bad_training_config_names_the_key(tmp_path):
-    result = runner.invoke(app, ["train", "tiny", "--set", "optim.learning_rate=1e-3", "--out", str(tmp_path / "r")])
+    result = runner.invoke(
+        app, ["train", "tiny", "--set", "optim.learning_rate=1e-3", "--out", str(tmp_path / "r")]
+    )
     assert result.exit_code == 2
     assert "unknown key optim.learning_rate" in result.output
     result = runner.invoke(app, ["train", "nonesuch"])
@@ -133,7 +166,9 @@ def test_length_batches_are_seeded_per_epoch_and_cover_everything():
     lengths = [((i * 37) % 100) + 1 for i in range(200)]
     a = length_batches(lengths, 8, seed=1, epoch=0)
     assert sorted(i for b in a for i in b) == list(range(200))
-    assert a == length_batches(lengths, 8, seed=1, epoch=0) and a != length_batches(lengths, 8, seed=1, epoch=1)
+    assert a == length_batches(lengths, 8, seed=1, epoch=0) and a != length_batches(
+        lengths, 8, seed=1, epoch=1
+    )
     spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in a) / len(a)
     assert spread < 20  # batches hold paragraphs of similar length
 
@@ -141,9 +176,23 @@ def test_length_batches_are_seeded_per_epoch_and_cover_everything():
 @pytest.mark.slow
 def test_two_cpu_processes_train_together_with_gloo(dataset, tmp_path):
     run = tmp_path / "ddp"
-    args = tiny(dataset, "--set", "optim.max_steps=null", "--set", "data.max_train=160", "--set", "eval.every_steps=5")
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
-               "-m", "policytag.cli", *args, "--out", str(run)]
+    args = tiny(
+        dataset, "--set", "optim.max_steps=null", "--set", "data.max_train=160", "--set", "eval.every_steps=5"
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29517",
+        "-m",
+        "policytag.cli",
+        *args,
+        "--out",
+        str(run),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
@@ -162,8 +211,19 @@ def test_speed_features_leave_the_results_unchanged(dataset, tmp_path):
     fit = {}
     for speed in ("true", "false"):
         run = tmp_path / speed
-        args = [*tiny(dataset), "--out", str(run), "--set", "optim.freeze_layers=1", "--set", "optim.max_steps=24",
-                "--set", f"speed.length_buckets={speed}", "--set", f"speed.cache_frozen={speed}"]
+        args = [
+            *tiny(dataset),
+            "--out",
+            str(run),
+            "--set",
+            "optim.freeze_layers=1",
+            "--set",
+            "optim.max_steps=24",
+            "--set",
+            f"speed.length_buckets={speed}",
+            "--set",
+            f"speed.cache_frozen={speed}",
+        ]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         fit[speed] = _dev_nll(run)
@@ -175,7 +235,9 @@ def _dev_nll(run) -> dict[str, float]:
     from policytag import Predictor
     from policytag.runtime.normalize import normalize
 
-    rows = [json.loads(line) for line in (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [
+        json.loads(line) for line in (DATA / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     tagger = Predictor.from_run(run).tagger
     nll = {}
     for axis, logits in zip(("role", "domain"), tagger.logits([normalize(r["text"]) for r in rows])):
@@ -199,8 +261,10 @@ def test_frozen_layer_cache_feeds_the_upper_layers_what_the_full_model_computes(
     encoder, tokenizer = load_backbone(BackboneConfig(kind="tiny"))
     model = TwoHeadClassifier(encoder, ["a", "b", "c"], ["x", "y"]).eval()
     windows = WindowEncoder(tokenizer, "", WindowConfig(max_length=32, stride=8, max_windows=3))
-    rows = [{"text": t, "role": None, "domain": None} for t in
-            ["全年地区生产总值增长5%。", "存在的问题：部分企业经营困难。" * 6, "力争新开工项目40个。"]]
+    rows = [
+        {"text": t, "role": None, "domain": None}
+        for t in ["全年地区生产总值增长5%。", "存在的问题：部分企业经营困难。" * 6, "力争新开工项目40个。"]
+    ]
     encoded = encode_rows(rows, windows, ["a", "b", "c"], ["x", "y"])
     frozen = FrozenStates.compute(model, encoded, windows, 1, torch.device("cpu"))
     cached = make_batch(encoded, [1, 0, 2], windows, frozen)

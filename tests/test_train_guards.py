@@ -55,7 +55,9 @@ def test_a_non_finite_learning_rate_is_refused(dataset, tmp_path, value):
 def test_a_diverging_loss_stops_training_before_a_best_model_is_saved(dataset, tmp_path):
     run = tmp_path / "run"
     args = ["optim.lr=1e30", "optim.head_lr=1e30", "optim.warmup_ratio=0.0"]
-    result = runner.invoke(app, [*tiny_args(dataset, *[x for a in args for x in ("--set", a)]), "--out", str(run)])
+    result = runner.invoke(
+        app, [*tiny_args(dataset, *[x for a in args for x in ("--set", a)]), "--out", str(run)]
+    )
     assert result.exit_code != 0
     assert "loss" in result.output and "not finite" in result.output
     assert not (run / "best").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -33,20 +33,22 @@ def prepare(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the dataset.")],
     recipe: Annotated[Path, typer.Option(help="Dataset recipe (YAML).")] = CONFIGS / "data" / "default.yaml",
     gold: Annotated[
-        Optional[Path], typer.Option(help="Gold JSONL to score the labelling rules against (rule report).")
+        Path | None, typer.Option(help="Gold JSONL to score the labelling rules against (rule report).")
     ] = None,
     annotations: Annotated[
-        Optional[list[Path]], typer.Option("--annotations", "-a", help="Hand annotations overriding silver labels.")
+        list[Path] | None,
+        typer.Option("--annotations", "-a", help="Hand annotations overriding silver labels."),
     ] = None,
     overrides: Annotated[
-        Optional[list[str]], typer.Option("--set", help="Override a recipe key: --set split.seed=7")
+        list[str] | None, typer.Option("--set", help="Override a recipe key: --set split.seed=7")
     ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace OUT even when it holds something else (never a training run).")
     ] = False,
 ) -> None:
     """Read raw reports, segment them into paragraphs, label and split them by report."""
-    from policytag.data.prepare import load_prepare_config, prepare as run_prepare
+    from policytag.data.prepare import load_prepare_config
+    from policytag.data.prepare import prepare as run_prepare
 
     try:
         config = load_prepare_config(recipe, overrides or [])
@@ -61,16 +63,18 @@ def prepare(
 @app.command()
 def train(
     recipe: Annotated[
-        Path, typer.Argument(help="Training recipe: a YAML file, or a name in configs/train/ (default, tiny, …).")
+        Path,
+        typer.Argument(help="Training recipe: a YAML file, or a name in configs/train/ (default, tiny, …)."),
     ] = Path("default"),
     out: Annotated[
-        Optional[Path], typer.Option("--out", "-o", help="Run folder (default: experiments/<time>-<recipe>).")
+        Path | None, typer.Option("--out", "-o", help="Run folder (default: experiments/<time>-<recipe>).")
     ] = None,
     resume: Annotated[
-        Optional[Path], typer.Option(help="Continue the interrupted run in this folder, from its last checkpoint.")
+        Path | None,
+        typer.Option(help="Continue the interrupted run in this folder, from its last checkpoint."),
     ] = None,
     overrides: Annotated[
-        Optional[list[str]], typer.Option("--set", help="Override a recipe key: --set optim.lr=3e-5")
+        list[str] | None, typer.Option("--set", help="Override a recipe key: --set optim.lr=3e-5")
     ] = None,
 ) -> None:
     """Fine-tune an encoder with a role head and a domain head; keep the best model by dev macro-F1."""
@@ -108,25 +112,53 @@ def train(
 @app.command()
 def evaluate(
     model: Annotated[Path, typer.Argument(help="An export folder or a run folder.")],
-    data: Annotated[Path, typer.Option("--data", "-d", help="Labelled JSONL (id, doc_id, text, role, domain).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for metrics.json, report.md, pictures, errors.")],
-    strict: Annotated[bool, typer.Option(help="Stop at the first bad gold line instead of skipping it.")] = False,
-    baseline: Annotated[bool, typer.Option(help="Train and report the TF-IDF baseline beside the model.")] = True,
+    data: Annotated[
+        Path, typer.Option("--data", "-d", help="Labelled JSONL (id, doc_id, text, role, domain).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for metrics.json, report.md, pictures, errors.")
+    ],
+    strict: Annotated[
+        bool, typer.Option(help="Stop at the first bad gold line instead of skipping it.")
+    ] = False,
+    baseline: Annotated[
+        bool, typer.Option(help="Train and report the TF-IDF baseline beside the model.")
+    ] = True,
     baseline_train: Annotated[
-        Optional[Path], typer.Option(help="Training JSONL for the baseline (default: the model's own split).")
+        Path | None, typer.Option(help="Training JSONL for the baseline (default: the model's own split).")
     ] = None,
-    reports: Annotated[Optional[Path], typer.Option(
-        help="Folder of the whole reports the gold comes from: each paragraph is read with its headings there.")] = None,
-    context: Annotated[bool, typer.Option(help="Without --reports, read each gold row's section_path/section.")] = True,
-    nearest_only: Annotated[bool, typer.Option(help="Give the model only the heading nearest to each paragraph.")] = False,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the whole reports the gold comes from: each paragraph is read with its headings there."
+        ),
+    ] = None,
+    context: Annotated[
+        bool, typer.Option(help="Without --reports, read each gold row's section_path/section.")
+    ] = True,
+    nearest_only: Annotated[
+        bool, typer.Option(help="Give the model only the heading nearest to each paragraph.")
+    ] = False,
 ) -> None:
     """Evaluate a model on held-out labelled paragraphs: metrics, intervals, pictures, mistakes."""
-    from policytag.evaluation.evaluate import EvalConfig, evaluate as run_evaluate
+    from policytag.evaluation.evaluate import EvalConfig
+    from policytag.evaluation.evaluate import evaluate as run_evaluate
     from policytag.runtime.manifest import BrokenExport
 
     try:
-        metrics = run_evaluate(model, data, out, EvalConfig(strict=strict, baseline=baseline, baseline_train=baseline_train,
-                                                            reports=reports, gold_sections=context, nearest=nearest_only))
+        metrics = run_evaluate(
+            model,
+            data,
+            out,
+            EvalConfig(
+                strict=strict,
+                baseline=baseline,
+                baseline_train=baseline_train,
+                reports=reports,
+                gold_sections=context,
+                nearest=nearest_only,
+            ),
+        )
     except (BrokenExport, FileNotFoundError, ValueError) as err:  # GoldError is a ValueError
         _fail(str(err))
     _print_evaluation(metrics, out)
@@ -135,10 +167,15 @@ def evaluate(
 @app.command()
 def export(
     run: Annotated[Path, typer.Argument(help="A finished training run folder.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Export folder (an earlier export there is replaced).")],
-    dev: Annotated[Optional[Path], typer.Option(help="Gold for calibration (default: the run's dev set).")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Export folder (an earlier export there is replaced).")
+    ],
+    dev: Annotated[
+        Path | None, typer.Option(help="Gold for calibration (default: the run's dev set).")
+    ] = None,
     parity_data: Annotated[
-        Optional[Path], typer.Option(help="Corpus paragraphs JSONL for the parity check (default: the run's dataset).")
+        Path | None,
+        typer.Option(help="Corpus paragraphs JSONL for the parity check (default: the run's dataset)."),
     ] = None,
     parity_paragraphs: Annotated[int, typer.Option(help="Corpus paragraphs in the parity check.")] = 2000,
     overwrite: Annotated[
@@ -146,11 +183,16 @@ def export(
     ] = False,
 ) -> None:
     """Export a run's best model as a self-contained, calibrated predictor folder (torch, int8, ONNX)."""
-    from policytag.export.build import ExportConfig, export as run_export
+    from policytag.export.build import ExportConfig
+    from policytag.export.build import export as run_export
 
     try:
-        settings = run_export(run, out, ExportConfig(dev=dev, parity_data=parity_data,
-                                                     parity_paragraphs=parity_paragraphs), overwrite=overwrite)
+        settings = run_export(
+            run,
+            out,
+            ExportConfig(dev=dev, parity_data=parity_data, parity_paragraphs=parity_paragraphs),
+            overwrite=overwrite,
+        )
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
     _print_export(settings, out)
@@ -158,28 +200,34 @@ def export(
 
 def _print_export(settings, out: Path) -> None:
     c = settings.calibration
-    typer.echo(f"calibration: temperature role {c.role_temperature}, domain {c.domain_temperature}; "
-               f"uncertain below role {c.role_threshold:.3f} / domain {c.domain_threshold:.3f} "
-               f"({c.dev_flagged_share:.1%} of dev flagged)")
+    typer.echo(
+        f"calibration: temperature role {c.role_temperature}, domain {c.domain_temperature}; "
+        f"uncertain below role {c.role_threshold:.3f} / domain {c.domain_threshold:.3f} "
+        f"({c.dev_flagged_share:.1%} of dev flagged)"
+    )
     for name, b in settings.backends.items():
-        typer.echo(f"  {name}: {b['paragraphs_per_s']} paragraphs/s, agreement with fp32 role "
-                   f"{b['role_agreement_parity']:.1%} domain {b['domain_agreement_parity']:.1%} "
-                   f"on {settings.parity_paragraphs} paragraphs; dev macro-F1 role {b['dev_role_macro_f1']:.3f} "
-                   f"domain {b['dev_domain_macro_f1']:.3f}")
+        typer.echo(
+            f"  {name}: {b['paragraphs_per_s']} paragraphs/s, agreement with fp32 role "
+            f"{b['role_agreement_parity']:.1%} domain {b['domain_agreement_parity']:.1%} "
+            f"on {settings.parity_paragraphs} paragraphs; dev macro-F1 role {b['dev_role_macro_f1']:.3f} "
+            f"domain {b['dev_domain_macro_f1']:.3f}"
+        )
     typer.echo(f"exported to {out}")
 
 
 @app.command()
 def predict(
     model: Annotated[Path, typer.Argument(help="An export folder (or a run folder).")],
-    inputs: Annotated[list[Path], typer.Argument(help="Report files, folders, archives, or JSONL with `text`.")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="Report files, folders, archives, or JSONL with `text`.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .jsonl or .csv")],
     backend: Annotated[str, typer.Option(help="auto, torch, torch-int8 or onnx-int8.")] = "auto",
 ) -> None:
     """Tag every paragraph of new reports with role and domain."""
-    from policytag.runtime.manifest import BrokenExport
     from policytag.predict.predictor import Predictor
     from policytag.predict.writing import OutputInUse, write_tags
+    from policytag.runtime.manifest import BrokenExport
 
     try:
         predictor = Predictor.open(model, backend)
@@ -203,41 +251,67 @@ def predict(
         _fail(str(err))
     for problem in [*failed, *lines[:20]]:
         typer.echo(f"  skipped {problem}")
-    typer.echo(f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files "
-               f"and {len(lines)} lines; wrote {out}")
+    typer.echo(
+        f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files "
+        f"and {len(lines)} lines; wrote {out}"
+    )
 
 
 @app.command()
 def summarize(
-    tags: Annotated[list[Path], typer.Argument(help="Tag files from `policytag predict`: .jsonl, .csv or .parquet.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for shares.csv/.parquet, tables, pictures, summary.md.")],
-    by: Annotated[str, typer.Option(help="Group fields, comma-separated: year,level (empty: all together).")] = "",
+    tags: Annotated[
+        list[Path], typer.Argument(help="Tag files from `policytag predict`: .jsonl, .csv or .parquet.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for shares.csv/.parquet, tables, pictures, summary.md."),
+    ],
+    by: Annotated[
+        str, typer.Option(help="Group fields, comma-separated: year,level (empty: all together).")
+    ] = "",
     exclude_uncertain: Annotated[bool, typer.Option(help="Leave out paragraphs flagged uncertain.")] = False,
-    weight: Annotated[str, typer.Option(help="What a share counts: paragraphs or characters.")] = "paragraphs",
+    weight: Annotated[
+        str, typer.Option(help="What a share counts: paragraphs or characters.")
+    ] = "paragraphs",
     adjust: Annotated[
-        Optional[list[Path]], typer.Option(help="`policytag evaluate` folder of the same export (repeatable): "
-                                                "adds confusion-adjusted shares.")
+        list[Path] | None,
+        typer.Option(
+            help="`policytag evaluate` folder of the same export (repeatable): "
+            "adds confusion-adjusted shares."
+        ),
     ] = None,
     coverage: Annotated[
-        Optional[list[Path]], typer.Option(help="Labelled JSONL (repeatable) saying which levels and years were checked.")
+        list[Path] | None,
+        typer.Option(help="Labelled JSONL (repeatable) saying which levels and years were checked."),
     ] = None,
     bootstrap: Annotated[int, typer.Option(help="Report resamples per group for the 95% intervals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the resampling.")] = 13,
 ) -> None:
     """Role and domain shares per group with 95% intervals, a role x domain table, pictures, summary.md."""
-    from policytag.findings.summarize import SummaryConfig, summarize as run_summarize
+    from policytag.findings.summarize import SummaryConfig
+    from policytag.findings.summarize import summarize as run_summarize
 
     try:
-        config = SummaryConfig(by=tuple(f.strip() for f in by.split(",") if f.strip()),
-                               exclude_uncertain=exclude_uncertain, weight=weight, adjust=tuple(adjust or ()),
-                               coverage=tuple(coverage or ()), bootstrap=bootstrap, seed=seed)
+        config = SummaryConfig(
+            by=tuple(f.strip() for f in by.split(",") if f.strip()),
+            exclude_uncertain=exclude_uncertain,
+            weight=weight,
+            adjust=tuple(adjust or ()),
+            coverage=tuple(coverage or ()),
+            bootstrap=bootstrap,
+            seed=seed,
+        )
         result = run_summarize(tags, out, config)
     except (FileNotFoundError, ValueError) as err:  # TagFileError and EvaluationError are ValueErrors
         _fail(str(err))
-    typer.echo(f"{result['paragraphs']:,} paragraphs from {result['reports']:,} reports in {result['groups']} groups")
+    typer.echo(
+        f"{result['paragraphs']:,} paragraphs from {result['reports']:,} reports in {result['groups']} groups"
+    )
     if "coverage" in result:
         typer.echo(f"labelled data: {result['coverage']}; {result['uncovered_groups']} groups outside it")
-    typer.echo(f"wrote {out}/shares.csv, shares.parquet, role_by_domain.csv, summary.md, {', '.join(result['pictures'])}")
+    typer.echo(
+        f"wrote {out}/shares.csv, shares.parquet, role_by_domain.csv, summary.md, {', '.join(result['pictures'])}"
+    )
 
 
 @app.command("run")
@@ -245,12 +319,15 @@ def run_job(
     recipe: Annotated[
         Path, typer.Argument(help="Training recipe: a YAML file or a name in configs/train/.")
     ] = Path("default"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for data/, run/, export/ and eval/.")] = Path(
-        "experiments/main"
-    ),
-    parity_paragraphs: Annotated[int, typer.Option(help="Corpus paragraphs in the export's parity check.")] = 300,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for data/, run/, export/ and eval/.")
+    ] = Path("experiments/main"),
+    parity_paragraphs: Annotated[
+        int, typer.Option(help="Corpus paragraphs in the export's parity check.")
+    ] = 300,
     overrides: Annotated[
-        Optional[list[str]], typer.Option("--set", help="Override a training recipe key: --set optim.max_steps=50")
+        list[str] | None,
+        typer.Option("--set", help="Override a training recipe key: --set optim.max_steps=50"),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace sub-folders of OUT that hold something else (never a training run).")
@@ -260,20 +337,25 @@ def run_job(
     from policytag.main_job import run_main_job
 
     try:
-        metrics = run_main_job(_recipe_path(recipe, "train"), out, overrides or [], parity_paragraphs, typer.echo,
-                               overwrite)
+        metrics = run_main_job(
+            _recipe_path(recipe, "train"), out, overrides or [], parity_paragraphs, typer.echo, overwrite
+        )
     except (ConfigError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     typer.echo(f"dev gold, exported predictor (backend {metrics['backend']}):")
     _print_evaluation(metrics, out / "eval")
-    typer.echo(f"done in {metrics['seconds'] / 60:.1f} min: dataset {out}/data, run {out}/run, "
-               f"predictor {out}/export, evaluation {out}/eval/report.md")
+    typer.echo(
+        f"done in {metrics['seconds'] / 60:.1f} min: dataset {out}/data, run {out}/run, "
+        f"predictor {out}/export, evaluation {out}/eval/report.md"
+    )
 
 
 @app.command()
 def compare(
     folders: Annotated[list[Path], typer.Argument(help="Run folders or `evaluate` output folders.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the table to this Markdown file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the table to this Markdown file.")
+    ] = None,
 ) -> None:
     """One table of runs: the recipe keys that differ and the headline metrics, best in bold."""
     from policytag.training.compare import compare_table, load_entry
@@ -289,41 +371,73 @@ def compare(
 
 @app.command()
 def select(
-    inputs: Annotated[list[Path], typer.Argument(
-        help="[MODEL] then report files, folders, archives, or a prepared dataset (its folder or paragraphs.jsonl).")],
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="[MODEL] then report files, folders, archives, or a prepared dataset (its folder or paragraphs.jsonl)."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tasks.")],
     n: Annotated[int, typer.Option("--n", help="How many paragraphs to pick.")],
-    strategy: Annotated[str, typer.Option(help="random, diverse, or uncertainty (needs a model).")] = "random",
-    fmt: Annotated[str, typer.Option("--format", help="jsonl (no predictions), labelstudio or doccano.")] = "jsonl",
-    model: Annotated[Optional[Path], typer.Option(help="An export or run folder (or give it as the first INPUT).")] = None,
-    exclude: Annotated[
-        Optional[list[Path]], typer.Option(help="Rows never to pick, nor their near-duplicates ('heldout' in the name: their reports too).")
+    strategy: Annotated[
+        str, typer.Option(help="random, diverse, or uncertainty (needs a model).")
+    ] = "random",
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (no predictions), labelstudio or doccano.")
+    ] = "jsonl",
+    model: Annotated[
+        Path | None, typer.Option(help="An export or run folder (or give it as the first INPUT).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed: the same inputs and seed pick the same paragraphs.")] = 13,
-    per_report: Annotated[Optional[int], typer.Option(help="At most this many paragraphs per report.")] = None,
-    pool: Annotated[int, typer.Option(help="Uncertainty: how many random eligible paragraphs the model scores.")] = 2000,
-    recipe: Annotated[Path, typer.Option(help="Dataset recipe: how reports are read and segmented.")] = CONFIGS / "data" / "default.yaml",
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Rows never to pick, nor their near-duplicates ('heldout' in the name: their reports too)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same inputs and seed pick the same paragraphs.")
+    ] = 13,
+    per_report: Annotated[int | None, typer.Option(help="At most this many paragraphs per report.")] = None,
+    pool: Annotated[
+        int, typer.Option(help="Uncertainty: how many random eligible paragraphs the model scores.")
+    ] = 2000,
+    recipe: Annotated[
+        Path, typer.Option(help="Dataset recipe: how reports are read and segmented.")
+    ] = CONFIGS / "data" / "default.yaml",
 ) -> None:
     """Pick the paragraphs to label next (never dev gold reports, held-out rows or labelled ones)."""
     from policytag.data.prepare import load_prepare_config
-    from policytag.review.selection import SelectConfig, select as run_select
+    from policytag.review.selection import SelectConfig
+    from policytag.review.selection import select as run_select
 
     if model is None and inputs and _is_model(inputs[0]):
         model, inputs = inputs[0], inputs[1:]
     if not inputs:
         _fail("no INPUT: give report files, folders, archives or a prepared dataset after the model")
     try:
-        config = SelectConfig(n=n, strategy=strategy, format=fmt, model=model, exclude=tuple(exclude or ()),
-                              seed=seed, per_report=per_report, pool=pool)
+        config = SelectConfig(
+            n=n,
+            strategy=strategy,
+            format=fmt,
+            model=model,
+            exclude=tuple(exclude or ()),
+            seed=seed,
+            per_report=per_report,
+            pool=pool,
+        )
         summary = run_select(inputs, out, config, load_prepare_config(recipe))
     except (ConfigError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     for item in summary["skipped"]:
         typer.echo(f"  skipped {item['file']}: {item['reason']}")
-    typer.echo(f"{summary['candidates']:,} candidate paragraphs from {summary['candidate_reports']:,} reports; "
-               f"passed over: {summary['refused'] or 'none'}")
-    typer.echo(f"picked {summary['picked']:,} paragraphs ({strategy}) from {summary['reports']:,} reports; "
-               f"levels {summary['by_level']}; decades {summary['by_decade']}")
+    typer.echo(
+        f"{summary['candidates']:,} candidate paragraphs from {summary['candidate_reports']:,} reports; "
+        f"passed over: {summary['refused'] or 'none'}"
+    )
+    typer.echo(
+        f"picked {summary['picked']:,} paragraphs ({strategy}) from {summary['reports']:,} reports; "
+        f"levels {summary['by_level']}; decades {summary['by_decade']}"
+    )
     if summary["picked"] < n:
         typer.echo(f"only {summary['picked']} of {n} found: add inputs, or raise --per-report")
     if fmt != "jsonl" and model is None:
@@ -333,16 +447,22 @@ def select(
 
 @app.command()
 def agreement(
-    first: Annotated[Path, typer.Argument(help="Annotator A's labels (JSONL: id or text, role, domain, domain_alt).")],
+    first: Annotated[
+        Path, typer.Argument(help="Annotator A's labels (JSONL: id or text, role, domain, domain_alt).")
+    ],
     second: Annotated[Path, typer.Argument(help="Annotator B's labels of the same paragraphs.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write F.json and the table as F.md beside it.")] = None,
-    taxonomy: Annotated[Path, typer.Option(help="The label ids to check the files against.")] = CONFIGS / "taxonomy.yaml",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write F.json and the table as F.md beside it.")
+    ] = None,
+    taxonomy: Annotated[Path, typer.Option(help="The label ids to check the files against.")] = CONFIGS
+    / "taxonomy.yaml",
 ) -> None:
     """Agreement between two annotators per axis: raw, Cohen's kappa, Krippendorff's alpha, per class."""
     import json
 
     from policytag.labels.schema import LabelSchema
-    from policytag.review.agreement import agreement as run_agreement, render_markdown
+    from policytag.review.agreement import agreement as run_agreement
+    from policytag.review.agreement import render_markdown
 
     try:
         result = run_agreement(first, second, LabelSchema.load(taxonomy))
@@ -360,8 +480,9 @@ def agreement(
 
 def _is_model(path: Path) -> bool:
     """An export folder (manifest) or a run folder (a best model): the contract's leading MODEL."""
-    return path.is_dir() and any((path / name).is_file() for name in ("manifest.json", "policytag.json",
-                                                                       "best/policytag.json"))
+    return path.is_dir() and any(
+        (path / name).is_file() for name in ("manifest.json", "policytag.json", "best/policytag.json")
+    )
 
 
 def _print_evaluation(metrics: dict, out: Path) -> None:
@@ -375,16 +496,19 @@ def _print_evaluation(metrics: dict, out: Path) -> None:
     baseline = metrics.get("baseline", {})
     for axis in ("role", "domain"):
         m = metrics[axis]
-        line = (f"{axis}: n {m['n']}, accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} {_interval(m)}, "
-                f"ECE {metrics['calibration'][axis + '_ece']:.3f}")
+        line = (
+            f"{axis}: n {m['n']}, accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} {_interval(m)}, "
+            f"ECE {metrics['calibration'][axis + '_ece']:.3f}"
+        )
         if "lenient_accuracy" in m:
             line += f", lenient accuracy {m['lenient_accuracy']:.3f}"
         if axis in baseline:
             line += f"; baseline macro-F1 {baseline[axis]['macro_f1']:.3f}"
             paired = baseline[axis].get("model_minus_baseline")
             if paired:
-                line += (f", difference {paired['difference']:+.3f} "
-                         f"[{paired['low']:+.3f}, {paired['high']:+.3f}]")
+                line += (
+                    f", difference {paired['difference']:+.3f} [{paired['low']:+.3f}, {paired['high']:+.3f}]"
+                )
         typer.echo(line)
     typer.echo(f"wrote {out}/metrics.json, report.md, errors.md, pictures")
 
@@ -421,7 +545,9 @@ def _print_prepare_summary(stats: dict, out: Path) -> None:
     coverage = stats["coverage"]
     typer.echo(f"labelled: role {coverage['role']:.1%}, domain {coverage['domain']:.1%}")
     if stats["paragraphs_with_mojibake"]:
-        typer.echo(f"mojibake: {stats['mojibake_marks']} marks in {stats['paragraphs_with_mojibake']} paragraphs")
+        typer.echo(
+            f"mojibake: {stats['mojibake_marks']} marks in {stats['paragraphs_with_mojibake']} paragraphs"
+        )
     for name, split in stats["splits"].items():
         typer.echo(f"  {name}: {split['reports']} reports, {split['paragraphs']:,} paragraphs")
     if "rule_report" in stats:

@@ -34,8 +34,14 @@ def sample_path(value: Path | None) -> Path | None:
     return shipped if shipped.exists() else value
 
 
-def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraphs: int = 300,
-                 echo: Callable[[str], None] = print, overwrite: bool = False) -> dict:
+def run_main_job(
+    recipe: Path,
+    out: Path,
+    overrides: list[str],
+    parity_paragraphs: int = 300,
+    echo: Callable[[str], None] = print,
+    overwrite: bool = False,
+) -> dict:
     """Run every step into `out`; returns the dev-gold metrics of the exported predictor."""
     from policytag.data.prepare import load_prepare_config, prepare
     from policytag.evaluation.evaluate import EvalConfig, evaluate
@@ -47,8 +53,15 @@ def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraph
     started = time.perf_counter()
     data, run, exported, evaluation = out / "data", out / "run", out / "export", out / "eval"
     config = load_train_config(recipe, overrides)
-    config = dataclasses.replace(config, data=dataclasses.replace(
-        config.data, dataset=data, dev=sample_path(config.data.dev), vocabulary=sample_path(config.data.vocabulary)))
+    config = dataclasses.replace(
+        config,
+        data=dataclasses.replace(
+            config.data,
+            dataset=data,
+            dev=sample_path(config.data.dev),
+            vocabulary=sample_path(config.data.vocabulary),
+        ),
+    )
     if config.data.dev is None or not config.data.dev.is_file():
         raise FileNotFoundError(f"{config.data.dev}: no dev gold; give one with --set data.dev=FILE")
     # every target is checked before anything is written
@@ -61,8 +74,12 @@ def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraph
     prepare_recipe = CONFIGS / "data" / "default.yaml"
     annotations = [SAMPLE / "annotations" / "sample.jsonl"]
     echo(f"[1/4] prepare: {SAMPLE / 'raw'} → {data}")
-    stats = prepare([SAMPLE / "raw"], data, load_prepare_config(prepare_recipe, [f"annotations={json.dumps([str(a) for a in annotations])}"]),
-                    overwrite=overwrite)
+    stats = prepare(
+        [SAMPLE / "raw"],
+        data,
+        load_prepare_config(prepare_recipe, [f"annotations={json.dumps([str(a) for a in annotations])}"]),
+        overwrite=overwrite,
+    )
     echo(f"      {stats['paragraphs']:,} paragraphs from {stats['reports']} reports")
 
     if is_run(run):
@@ -75,12 +92,18 @@ def run_main_job(recipe: Path, out: Path, overrides: list[str], parity_paragraph
     train(config, run, sys.argv)
 
     echo(f"[3/4] export: → {exported}")
-    export(run, exported, ExportConfig(dev=config.data.dev, parity_paragraphs=parity_paragraphs), overwrite=overwrite)
+    export(
+        run,
+        exported,
+        ExportConfig(dev=config.data.dev, parity_paragraphs=parity_paragraphs),
+        overwrite=overwrite,
+    )
 
     # the dev gold is read in context: each paragraph with its headings in the whole report it comes from
     reports = config.data.dev.parent / "dev-reports"
     echo(f"[4/4] evaluate the export on the dev gold, in context ({reports}): → {evaluation}")
-    metrics = evaluate(exported, config.data.dev, evaluation,
-                       EvalConfig(reports=reports if reports.is_dir() else None))
+    metrics = evaluate(
+        exported, config.data.dev, evaluation, EvalConfig(reports=reports if reports.is_dir() else None)
+    )
     metrics["seconds"] = round(time.perf_counter() - started, 1)
     return metrics

@@ -27,21 +27,28 @@ def labelled_paragraphs(paths: list[Path], schema: LabelSchema, split: str = "tr
             where = f"{path}: row {number}"
             labels = {axis: schema.check(axis, row[axis], where) if row.get(axis) else None for axis in AXES}
             alt = row.get("domain_alt")
-            section_path = [normalize(h) for h in row.get("section_path") or ([row["section"]] if row.get("section") else [])]
-            rows.append({
-                "id": str(row.get("id") or f"{row.get('doc_id')}#{number:04d}"),
-                "doc_id": row.get("doc_id"),
-                "index": number - 1,
-                "section": section_path[-1] if section_path else None,
-                "section_path": section_path,
-                "text": normalize(row["text"]),
-                **labels,
-                "domain_alt": schema.check("domain", alt, where) if alt else None,
-                "level": row.get("level"), "region": row.get("region"), "year": row.get("year"),
-                "split": split,
-                "label_source": "hand",
-                "line": number,
-                "mojibake": count_mojibake(row["text"]),
-                "source": str(path),
-            })
+            section_path = [
+                normalize(h)
+                for h in row.get("section_path") or ([row["section"]] if row.get("section") else [])
+            ]
+            rows.append(
+                {
+                    "id": str(row.get("id") or f"{row.get('doc_id')}#{number:04d}"),
+                    "doc_id": row.get("doc_id"),
+                    "index": number - 1,
+                    "section": section_path[-1] if section_path else None,
+                    "section_path": section_path,
+                    "text": normalize(row["text"]),
+                    **labels,
+                    "domain_alt": schema.check("domain", alt, where) if alt else None,
+                    "level": row.get("level"),
+                    "region": row.get("region"),
+                    "year": row.get("year"),
+                    "split": split,
+                    "label_source": "hand",
+                    "line": number,
+                    "mojibake": count_mojibake(row["text"]),
+                    "source": str(path),
+                }
+            )
     return rows

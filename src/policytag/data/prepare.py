@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import shutil
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,23 +19,23 @@ from pathlib import Path, PurePosixPath
 from tqdm import tqdm
 
 from policytag.config import apply_overrides, from_dict, read_yaml
+from policytag.data.labelled import labelled_paragraphs
 from policytag.data.metadata import report_ids, report_meta
 from policytag.data.splits import SplitConfig, assign_splits
 from policytag.data.writer import TAXONOMY, is_dataset, write_dataset
-from policytag.runtime.encoding import UnreadableFile
 from policytag.io.jsonl import read_labelled
+from policytag.io.limits import MB
 from policytag.io.outputs import claim, staged
 from policytag.io.readers import read_report
-from policytag.io.limits import MB
 from policytag.io.sources import SourceFile, batched_sources, iter_source_files
-from policytag.data.labelled import labelled_paragraphs
 from policytag.labels.annotations import load_annotations
 from policytag.labels.report import ScoredParagraph, render_table, rule_report
 from policytag.labels.schema import LabelSchema
 from policytag.labels.silver import SilverLabeler
+from policytag.runtime.encoding import UnreadableFile
 from policytag.runtime.mojibake import count_mojibake
 from policytag.runtime.normalize import normalize
-from policytag.runtime.segment import Segmenter, SegmentConfig
+from policytag.runtime.segment import SegmentConfig, Segmenter
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ def load_prepare_config(path: Path, overrides: list[str] | None = None) -> Prepa
     data = apply_overrides(read_yaml(path), overrides or [])
     config = from_dict(PrepareConfig, data, source=str(path))
     base = path.parent
-    rules = RulesConfig(*(_resolve(base, p) for p in (config.rules.taxonomy, config.rules.role, config.rules.domain)))
+    rules = RulesConfig(
+        *(_resolve(base, p) for p in (config.rules.taxonomy, config.rules.role, config.rules.domain))
+    )
     return PrepareConfig(
         rules=rules,
         segment=config.segment,
@@ -95,7 +97,10 @@ _WORKER: tuple[Segmenter, SilverLabeler] | None = None
 def _init_worker(config: PrepareConfig) -> None:
     global _WORKER
     schema = LabelSchema.load(config.rules.taxonomy)
-    _WORKER = (Segmenter(config.segment), SilverLabeler.from_files(schema, config.rules.role, config.rules.domain))
+    _WORKER = (
+        Segmenter(config.segment),
+        SilverLabeler.from_files(schema, config.rules.role, config.rules.domain),
+    )
 
 
 def _process(source: SourceFile) -> _ReportResult | tuple[str, str]:
@@ -109,7 +114,9 @@ def _process(source: SourceFile) -> _ReportResult | tuple[str, str]:
     except UnreadableFile as err:
         return source.source, str(err)
     meta = report_meta(source.rel, raw.title)
-    result = _ReportResult(source.source, source.rel, vars(meta), warnings=list(raw.warnings), encoding=raw.encoding)
+    result = _ReportResult(
+        source.source, source.rel, vars(meta), warnings=list(raw.warnings), encoding=raw.encoding
+    )
     if raw.records is not None:
         result.paragraphs = [_record_paragraph(r, i) for i, r in enumerate(raw.records)]
     else:
@@ -168,8 +175,9 @@ def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResul
             yield from pool.imap(_process, batch, chunksize=2)
 
 
-def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None,
-            overwrite: bool = False) -> dict:
+def prepare(
+    inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None, overwrite: bool = False
+) -> dict:
     """Run the whole step; returns the statistics written to `out/stats.json`. `out` may be
     missing, empty or an earlier dataset (replaced whole, atomically); anything else is
     refused unless `overwrite`."""
@@ -190,14 +198,19 @@ def prepare(inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | N
     gold_path = gold or config.gold
     report = _score_rules(paragraphs, gold_path) if gold_path else None
     stats = _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started)
-    stats["labelled_without_reports"] = {"paragraphs": len(extra), "reports": len({p["doc_id"] for p in extra})}
+    stats["labelled_without_reports"] = {
+        "paragraphs": len(extra),
+        "reports": len({p["doc_id"] for p in extra}),
+    }
     if report is not None:
         stats["rule_report"] = {axis: report[axis]["combined"] for axis in ("role", "domain")}
     with staged(out) as staging:
         write_dataset(staging, paragraphs, stats, schema)
         shutil.copyfile(config.rules.taxonomy, staging / TAXONOMY)  # the taxonomy travels with the data
         if report is not None:
-            (staging / "rule_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            (staging / "rule_report.json").write_text(
+                json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
             (staging / "rule_report.md").write_text(render_table(report), encoding="utf-8")
     return stats
 
@@ -233,7 +246,9 @@ def _assemble(reports: list[_ReportResult]) -> list[dict]:
         for p in report.paragraphs:
             own = p.pop("doc_id", None) or doc_id  # a JSONL line may name its own report and id
             paragraph_id = p.pop("id", None) or f"{own}#{p['index']:04d}"
-            paragraphs.append({"id": paragraph_id, "doc_id": own, **p, **report.meta, "source": report.source})
+            paragraphs.append(
+                {"id": paragraph_id, "doc_id": own, **p, **report.meta, "source": report.source}
+            )
     return paragraphs
 
 
@@ -292,7 +307,11 @@ def _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden
         "paragraphs_with_mojibake": sum(1 for p in paragraphs if p["mojibake"]),
         "mojibake_marks": sum(p["mojibake"] for p in paragraphs),
         "coverage": {axis: (n - counts(axis)["unlabelled"]) / n if n else 0.0 for axis in ("role", "domain")},
-        "hand_annotations": {"loaded": len(annotations), "applied": overridden, "problems": annotations.problems},
+        "hand_annotations": {
+            "loaded": len(annotations),
+            "applied": overridden,
+            "problems": annotations.problems,
+        },
         "splits": {
             s: {
                 "reports": sum(1 for v in splits.values() if v == s),
@@ -304,4 +323,3 @@ def _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
-

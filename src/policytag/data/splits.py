@@ -27,7 +27,9 @@ class HoldoutConfig:
 @dataclass(frozen=True)
 class SplitConfig:
     seed: int = 13
-    fractions: dict[str, float] = field(default_factory=lambda: {"train": 0.8, "validation": 0.1, "test": 0.1})
+    fractions: dict[str, float] = field(
+        default_factory=lambda: {"train": 0.8, "validation": 0.1, "test": 0.1}
+    )
     stratify_by: Literal["level", "region", "year"] | None = "level"
     holdout: HoldoutConfig | None = None
 

@@ -17,12 +17,35 @@ from pathlib import Path
 
 from policytag.labels.schema import LabelSchema
 
-PARAGRAPH_KEYS = ("id", "doc_id", "index", "section", "section_path", "text", "role", "domain", "level", "region", "year")
+PARAGRAPH_KEYS = (
+    "id",
+    "doc_id",
+    "index",
+    "section",
+    "section_path",
+    "text",
+    "role",
+    "domain",
+    "level",
+    "region",
+    "year",
+)
 TAXONOMY = "taxonomy.yaml"
 # Written only when gold is given: removed first, so an older dataset's report never stays beside new data.
 OPTIONAL_OUTPUTS = ("rule_report.json", "rule_report.md")
-LABELLED_KEYS = ("id", "doc_id", "text", "role", "domain", "domain_alt", "section", "section_path", "level", "region",
-                 "year")
+LABELLED_KEYS = (
+    "id",
+    "doc_id",
+    "text",
+    "role",
+    "domain",
+    "domain_alt",
+    "section",
+    "section_path",
+    "level",
+    "region",
+    "year",
+)
 
 
 def write_jsonl(path: Path, rows) -> int:
@@ -47,12 +70,16 @@ def write_dataset(out: Path, paragraphs: list[dict], stats: dict, schema: LabelS
     for name in OPTIONAL_OUTPUTS:
         (out / name).unlink(missing_ok=True)
     extra = ("split", "label_source", "line", "mojibake", "source", "votes")
-    write_jsonl(out / "paragraphs.jsonl", ({k: p.get(k) for k in (*PARAGRAPH_KEYS, *extra)} for p in paragraphs))
+    write_jsonl(
+        out / "paragraphs.jsonl", ({k: p.get(k) for k in (*PARAGRAPH_KEYS, *extra)} for p in paragraphs)
+    )
     labelled = [p for p in paragraphs if p.get("role") or p.get("domain")]
     split_names = sorted({p["split"] for p in paragraphs})
     shutil.rmtree(out / "splits", ignore_errors=True)
     for split in split_names:
-        write_jsonl(out / "splits" / f"{split}.jsonl", (_labelled(p) for p in labelled if p["split"] == split))
+        write_jsonl(
+            out / "splits" / f"{split}.jsonl", (_labelled(p) for p in labelled if p["split"] == split)
+        )
     _write_datasetdict(out / "dataset", labelled, split_names)
     (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -22,14 +22,18 @@ class TfidfBaseline:
     pipelines: dict[str, Pipeline]
 
     @classmethod
-    def fit(cls, rows: list[dict], axes: tuple[str, ...] = ("role", "domain"), seed: int = 0) -> TfidfBaseline:
+    def fit(
+        cls, rows: list[dict], axes: tuple[str, ...] = ("role", "domain"), seed: int = 0
+    ) -> TfidfBaseline:
         pipelines = {}
         for axis in axes:
             labelled = [r for r in rows if r.get(axis)]
             if len({r[axis] for r in labelled}) < 2:
                 raise ValueError(f"baseline: fewer than two {axis} labels in the training rows")
             pipeline = make_pipeline(
-                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=200_000),
+                TfidfVectorizer(
+                    analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=200_000
+                ),
                 LogisticRegression(max_iter=2000, class_weight="balanced", C=4.0, random_state=seed),
             )
             pipeline.fit([normalize(r["text"]) for r in labelled], [r[axis] for r in labelled])

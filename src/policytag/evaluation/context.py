@@ -30,8 +30,9 @@ class GoldContext:
     found: dict = field(default_factory=dict)  # exact, near, not_found, not_found_ids (reports only)
 
 
-def gold_context(rows: list[dict], reports: Path | None = None, use_sections: bool = True,
-                 nearest: bool = False) -> GoldContext:
+def gold_context(
+    rows: list[dict], reports: Path | None = None, use_sections: bool = True, nearest: bool = False
+) -> GoldContext:
     """The context for `rows`: the reports under `reports` when given (`FileNotFoundError` naming
     the folder when it is missing), else the rows' `section_path`/`section` where any has one and
     `use_sections`, else none. `nearest` keeps only the heading nearest to each paragraph."""
@@ -44,7 +45,9 @@ def gold_context(rows: list[dict], reports: Path | None = None, use_sections: bo
     else:
         return GoldContext("none", rows, None)
     if nearest:
-        found.sections = [heading_path(p, normalize(r["text"]))[-1:] for r, p in zip(found.rows, found.sections)]
+        found.sections = [
+            heading_path(p, normalize(r["text"]))[-1:] for r, p in zip(found.rows, found.sections)
+        ]
     return found
 
 

@@ -57,17 +57,29 @@ def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig
     texts = [r["text"] for r in rows]
     tags = []
     for start in tqdm(range(0, len(texts), config.batch), desc="evaluate", unit="batch", leave=False):
-        tags += predictor.predict(texts[start : start + config.batch],
-                                  sections[start : start + config.batch] if sections else None)
+        tags += predictor.predict(
+            texts[start : start + config.batch], sections[start : start + config.batch] if sections else None
+        )
 
-    metrics = {"n": len(rows), "model": str(model), "backend": predictor.backend, "data": str(data),
-               "skipped_lines": len(problems), "problems": problems[:50],
-               "context": context.context, "context_nearest_only": config.nearest, "context_found": context.found}
+    metrics = {
+        "n": len(rows),
+        "model": str(model),
+        "backend": predictor.backend,
+        "data": str(data),
+        "skipped_lines": len(problems),
+        "problems": problems[:50],
+        "context": context.context,
+        "context_nearest_only": config.nearest,
+        "context_found": context.found,
+    }
     for axis in AXES:
         metrics[axis] = _axis(rows, tags, axis, config)
     metrics["calibration"] = {f"{axis}_ece": metrics[axis].pop("ece") for axis in AXES} | {"bins": BINS}
-    metrics["breakdown"] = {key: _breakdown(rows, tags, key) for key in ("doc_id", "level", "year")
-                            if any(r.get(key) is not None for r in rows)}
+    metrics["breakdown"] = {
+        key: _breakdown(rows, tags, key)
+        for key in ("doc_id", "level", "year")
+        if any(r.get(key) is not None for r in rows)
+    }
     if config.baseline:
         metrics["baseline"] = _baseline(model, rows, tags, config)
 
@@ -93,12 +105,15 @@ def scored(rows: list[dict], pred: list, axis: str, resamples: int, seed: int) -
     alt = [rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
     result = axis_metrics(gold, mine, alt)
     if keep:
-        result["bootstrap_95"] = bootstrap_intervals([rows[i]["doc_id"] for i in keep], gold, mine, resamples, seed)
+        result["bootstrap_95"] = bootstrap_intervals(
+            [rows[i]["doc_id"] for i in keep], gold, mine, resamples, seed
+        )
     return result
 
 
-def baseline_comparison(baseline: TfidfBaseline, rows: list[dict], model: dict[str, list] | None,
-                        resamples: int, seed: int) -> dict[str, dict]:
+def baseline_comparison(
+    baseline: TfidfBaseline, rows: list[dict], model: dict[str, list] | None, resamples: int, seed: int
+) -> dict[str, dict]:
     """Per axis, the baseline's `scored` figures and, given the model's labels per axis,
     `model_minus_baseline`: the model's macro-F1 minus the baseline's with a paired interval
     (both scored on the same resampled reports)."""
@@ -109,8 +124,13 @@ def baseline_comparison(baseline: TfidfBaseline, rows: list[dict], model: dict[s
         keep = _labelled(rows, axis)
         if model is not None and keep:
             result[axis]["model_minus_baseline"] = paired_difference_interval(
-                [rows[i]["doc_id"] for i in keep], [rows[i][axis] for i in keep],
-                [model[axis][i] for i in keep], [pred[i] for i in keep], resamples, seed)
+                [rows[i]["doc_id"] for i in keep],
+                [rows[i][axis] for i in keep],
+                [model[axis][i] for i in keep],
+                [pred[i] for i in keep],
+                resamples,
+                seed,
+            )
     return result
 
 
@@ -144,7 +164,9 @@ def _breakdown(rows: list[dict], tags: list, key: str) -> dict[str, dict]:
         for axis in AXES:
             labelled = [i for i in members if rows[i].get(axis)]
             if labelled:
-                entry[f"{axis}_accuracy"] = sum(getattr(tags[i], axis) == rows[i][axis] for i in labelled) / len(labelled)
+                entry[f"{axis}_accuracy"] = sum(
+                    getattr(tags[i], axis) == rows[i][axis] for i in labelled
+                ) / len(labelled)
         result[value] = entry
     return result
 
@@ -171,13 +193,22 @@ def _baseline(model: Path, rows: list[dict], tags: list, config: EvalConfig) -> 
         return {"skipped": f"training split not found ({train}); give one with --baseline-train"}
     baseline = TfidfBaseline.fit(read_labelled(train), seed=config.seed)
     model = {axis: [getattr(t, axis) for t in tags] for axis in AXES}
-    return {"name": "char 1-3-gram TF-IDF + logistic regression", "train": str(train),
-            **baseline_comparison(baseline, rows, model, config.bootstrap, config.seed)}
+    return {
+        "name": "char 1-3-gram TF-IDF + logistic regression",
+        "train": str(train),
+        **baseline_comparison(baseline, rows, model, config.bootstrap, config.seed),
+    }
 
 
 def _write_predictions(out: Path, rows: list[dict], tags: list) -> None:
     with (out / "predictions.jsonl").open("w", encoding="utf-8") as handle:
         for row, tag in zip(rows, tags):
-            record = {**tag.to_dict(), "id": row["id"], "doc_id": row["doc_id"], "gold_role": row.get("role"),
-                      "gold_domain": row.get("domain"), "domain_alt": row.get("domain_alt")}
+            record = {
+                **tag.to_dict(),
+                "id": row["id"],
+                "doc_id": row["doc_id"],
+                "gold_role": row.get("role"),
+                "gold_domain": row.get("domain"),
+                "domain_alt": row.get("domain_alt"),
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -22,8 +22,12 @@ def axis_metrics(gold: Sequence[str], pred: Sequence[str], alt: Sequence[str | N
     result = {
         "n": len(gold),
         "accuracy": float(accuracy_score(gold, pred)) if len(gold) else 0.0,
-        "macro_f1": float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)) if labels else 0.0,
-        "weighted_f1": float(f1_score(gold, pred, labels=labels, average="weighted", zero_division=0)) if labels else 0.0,
+        "macro_f1": float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0))
+        if labels
+        else 0.0,
+        "weighted_f1": float(f1_score(gold, pred, labels=labels, average="weighted", zero_division=0))
+        if labels
+        else 0.0,
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for label, p, r, f, s in zip(labels, precision, recall, f1, support)
@@ -78,8 +82,12 @@ def paired_difference_interval(
     observed = difference(np.arange(len(gold_a)))
     samples = [difference(index) for index in _report_resamples(groups, resamples, seed)]
     tail = (1 - level) / 2 * 100
-    return {"difference": observed, "low": float(np.percentile(samples, tail)),
-            "high": float(np.percentile(samples, 100 - tail)), "a_ahead": float(np.mean(np.asarray(samples) > 0))}
+    return {
+        "difference": observed,
+        "low": float(np.percentile(samples, tail)),
+        "high": float(np.percentile(samples, 100 - tail)),
+        "a_ahead": float(np.mean(np.asarray(samples) > 0)),
+    }
 
 
 def _report_resamples(groups: Sequence[str], resamples: int, seed: int) -> Iterator[np.ndarray]:
@@ -109,11 +117,15 @@ def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins:
     for k in range(bins):
         members = which == k
         n = int(members.sum())
-        result.append({
-            "low": k / bins, "high": (k + 1) / bins, "n": n,
-            "confidence": float(conf[members].mean()) if n else None,
-            "accuracy": float(right[members].mean()) if n else None,
-        })
+        result.append(
+            {
+                "low": k / bins,
+                "high": (k + 1) / bins,
+                "n": n,
+                "confidence": float(conf[members].mean()) if n else None,
+                "accuracy": float(right[members].mean()) if n else None,
+            }
+        )
     return result
 
 
@@ -122,5 +134,10 @@ def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bo
     total = len(confidence)
     if not total:
         return 0.0
-    return float(sum(b["n"] / total * abs(b["accuracy"] - b["confidence"])
-                     for b in reliability_bins(confidence, correct, bins) if b["n"]))
+    return float(
+        sum(
+            b["n"] / total * abs(b["accuracy"] - b["confidence"])
+            for b in reliability_bins(confidence, correct, bins)
+            if b["n"]
+        )
+    )

@@ -34,8 +34,9 @@ def cjk_font() -> str:
     return name
 
 
-def confusion_plot(confusion: dict[str, dict[str, int]], labels: list[str], names: dict[str, str],
-                   title: str, path: Path) -> None:
+def confusion_plot(
+    confusion: dict[str, dict[str, int]], labels: list[str], names: dict[str, str], title: str, path: Path
+) -> None:
     """Rows gold, columns predicted; cells are counts, shaded by the share of the gold row."""
     cjk_font()
     counts = np.array([[confusion.get(g, {}).get(p, 0) for p in labels] for g in labels], dtype=float)
@@ -43,14 +44,21 @@ def confusion_plot(confusion: dict[str, dict[str, int]], labels: list[str], name
     size = 2.2 + 0.55 * len(labels)
     fig, ax = plt.subplots(figsize=(size + 1.5, size))
     image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    ticks = [f"{names.get(l, l)}\n{l}" for l in labels]
+    ticks = [f"{names.get(label, label)}\n{label}" for label in labels]
     ax.set_xticks(range(len(labels)), ticks, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), ticks, fontsize=8)
     for i in range(len(labels)):
         for j in range(len(labels)):
             if counts[i, j]:
-                ax.text(j, i, int(counts[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if share[i, j] > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    int(counts[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if share[i, j] > 0.6 else "black",
+                )
     ax.set_xlabel("预测 predicted")
     ax.set_ylabel("标注 gold")
     ax.set_title(title)
@@ -65,11 +73,20 @@ def reliability_plot(bins_by_axis: dict[str, list[dict]], ece: dict[str, float],
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
     for axis, bins in bins_by_axis.items():
         filled = [b for b in bins if b["n"]]
-        ax.plot([b["confidence"] for b in filled], [b["accuracy"] for b in filled], marker="o",
-                label=f"{axis} (ECE {ece[axis]:.3f})")
+        ax.plot(
+            [b["confidence"] for b in filled],
+            [b["accuracy"] for b in filled],
+            marker="o",
+            label=f"{axis} (ECE {ece[axis]:.3f})",
+        )
         for b in filled:
-            ax.annotate(str(b["n"]), (b["confidence"], b["accuracy"]), fontsize=6, xytext=(3, -8),
-                        textcoords="offset points")
+            ax.annotate(
+                str(b["n"]),
+                (b["confidence"], b["accuracy"]),
+                fontsize=6,
+                xytext=(3, -8),
+                textcoords="offset points",
+            )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("置信度 confidence (top-class probability)")
@@ -79,25 +96,40 @@ def reliability_plot(bins_by_axis: dict[str, list[dict]], ece: dict[str, float],
     save_figure(fig, path)
 
 
-def f1_bars(per_class: dict[str, dict], baseline: dict[str, dict] | None, names: dict[str, str],
-            title: str, path: Path) -> None:
+def f1_bars(
+    per_class: dict[str, dict],
+    baseline: dict[str, dict] | None,
+    names: dict[str, str],
+    title: str,
+    path: Path,
+) -> None:
     """Per-class F1 of the model, with the baseline's beside it when there is one."""
     cjk_font()
     labels = list(per_class)
     y = np.arange(len(labels))
     fig, ax = plt.subplots(figsize=(7, 1.2 + 0.38 * len(labels)))
     height = 0.4 if baseline else 0.7
-    ax.barh(y, [per_class[l]["f1"] for l in labels], height, label="model")
+    ax.barh(y, [per_class[label]["f1"] for label in labels], height, label="model")
     if baseline:
-        ax.barh(y + height, [baseline.get(l, {}).get("f1", 0.0) for l in labels], height, label="TF-IDF baseline",
-                color="#bbbbbb")
-    ax.set_yticks(y + (height / 2 if baseline else 0),
-                  [f"{names.get(l, l)} {l} (n={per_class[l]['support']})" for l in labels], fontsize=8)
+        ax.barh(
+            y + height,
+            [baseline.get(label, {}).get("f1", 0.0) for label in labels],
+            height,
+            label="TF-IDF baseline",
+            color="#bbbbbb",
+        )
+    ax.set_yticks(
+        y + (height / 2 if baseline else 0),
+        [f"{names.get(label, label)} {label} (n={per_class[label]['support']})" for label in labels],
+        fontsize=8,
+    )
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("F1")
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)  # above the bars
+    ax.legend(
+        fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False
+    )  # above the bars
     save_figure(fig, path)
 
 

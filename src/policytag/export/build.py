@@ -67,12 +67,16 @@ def is_export(folder: Path) -> bool:
     return (folder / MANIFEST).is_file() and (folder / SETTINGS_FILE).is_file()
 
 
-def export(run: Path, out: Path, config: ExportConfig = ExportConfig(), overwrite: bool = False) -> ExportSettings:
+def export(
+    run: Path, out: Path, config: ExportConfig = ExportConfig(), overwrite: bool = False
+) -> ExportSettings:
     """Export the best model of `run` into `out`; returns the settings written to policytag.json."""
     best = run / "best"
     record = load_run_record(run)
     if not (best / SETTINGS_FILE).is_file():
-        raise FileNotFoundError(f"{run}: no best model (best/{SETTINGS_FILE}); train first, or finish the run")
+        raise FileNotFoundError(
+            f"{run}: no best model (best/{SETTINGS_FILE}); train first, or finish the run"
+        )
     verify(best, needs=TORCH_FILES)
     recipe = load_run_config(run)
     claim(out, "an export", is_export, overwrite)
@@ -80,38 +84,67 @@ def export(run: Path, out: Path, config: ExportConfig = ExportConfig(), overwrit
         model, tokenizer, settings = TwoHeadClassifier.load(best)
         model.save(staging, tokenizer, settings)
         del model
-        settings = dataclasses.replace(settings, onnx={"fused": build_onnx(staging, staging / ONNX_FILE, Path(scratch))})
+        settings = dataclasses.replace(
+            settings, onnx={"fused": build_onnx(staging, staging / ONNX_FILE, Path(scratch))}
+        )
 
         dev = config.dev or (Path(record.dev) if record.dev else None)
         if dev is None:
             raise FileNotFoundError(f"{run}: trained without dev gold; give one for calibration with --dev")
         dev_rows = read_gold(dev, LabelSchema.of_model(settings))[0]
-        parity_texts = _parity_texts(config.parity_data or Path(record.dataset) / "paragraphs.jsonl",
-                                     config.parity_paragraphs, config.seed)
+        parity_texts = _parity_texts(
+            config.parity_data or Path(record.dataset) / "paragraphs.jsonl",
+            config.parity_paragraphs,
+            config.seed,
+        )
         fp32 = Predictor(staging, settings, "torch")
         settings = dataclasses.replace(settings, int8=_int8_settings(fp32, dev_rows, parity_texts))
-        backends = {name: fp32 if name == "torch" else Predictor(staging, settings, name) for name in BACKENDS}
+        backends = {
+            name: fp32 if name == "torch" else Predictor(staging, settings, name) for name in BACKENDS
+        }
         logits = {name: _logits(p, dev_rows, parity_texts) for name, p in backends.items()}
 
         labels = {"role": settings.labels.role, "domain": settings.labels.domain}
-        gold = {axis: np.array([labels[axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
-                for axis in ("role", "domain")}
-        calibration, flagged = calibrate(logits["torch"]["dev"][0], gold["role"], logits["torch"]["dev"][1],
-                                         gold["domain"], config.target_accuracy)
-        calibration = dataclasses.replace(calibration, dev_flagged_share=round(flagged, 4),
-                                          target_accuracy=config.target_accuracy, dev_paragraphs=len(dev_rows))
+        gold = {
+            axis: np.array([labels[axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
+            for axis in ("role", "domain")
+        }
+        calibration, flagged = calibrate(
+            logits["torch"]["dev"][0],
+            gold["role"],
+            logits["torch"]["dev"][1],
+            gold["domain"],
+            config.target_accuracy,
+        )
+        calibration = dataclasses.replace(
+            calibration,
+            dev_flagged_share=round(flagged, 4),
+            target_accuracy=config.target_accuracy,
+            dev_paragraphs=len(dev_rows),
+        )
         baseline_rows = _copy_baseline_rows(Path(record.train), staging / BASELINE_ROWS)
         settings = dataclasses.replace(
-            settings, calibration=calibration,
-            backends={name: _parity(logits[name], logits["torch"], calibration, dev_rows, labels) for name in BACKENDS},
-            parity_paragraphs=len(parity_texts), policytag_version=__version__,
-            training=TrainingRecord(run=str(run), train=record.train, recipe=to_dict(recipe), baseline_rows=baseline_rows),
+            settings,
+            calibration=calibration,
+            backends={
+                name: _parity(logits[name], logits["torch"], calibration, dev_rows, labels)
+                for name in BACKENDS
+            },
+            parity_paragraphs=len(parity_texts),
+            policytag_version=__version__,
+            training=TrainingRecord(
+                run=str(run), train=record.train, recipe=to_dict(recipe), baseline_rows=baseline_rows
+            ),
         )
         settings.write(staging)
         if (run / "taxonomy.yaml").is_file():
             shutil.copyfile(run / "taxonomy.yaml", staging / "taxonomy.yaml")
         (staging / "predictor.py").write_text(build_standalone(__version__), encoding="utf-8")
-        run_metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8")) if (run / "metrics.json").is_file() else {}
+        run_metrics = (
+            json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+            if (run / "metrics.json").is_file()
+            else {}
+        )
         (staging / "README.md").write_text(model_card(settings, recipe, run_metrics), encoding="utf-8")
         write_manifest(staging, {"policytag_version": __version__, "exported_from": str(run)})
     return settings
@@ -136,8 +169,12 @@ def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: list[str
 
     texts = [normalize(r["text"]) for r in dev_rows] + parity_texts[:256]
     found = outlier_channels(fp32.tagger.run.model, lambda: fp32.tagger.logits(texts))
-    return {"outlier_channels": found, "outlier_factor": OUTLIER_FACTOR, "calibration_paragraphs": len(texts),
-            "full_range_activations_at_export": full_range_activations()}
+    return {
+        "outlier_channels": found,
+        "outlier_factor": OUTLIER_FACTOR,
+        "calibration_paragraphs": len(texts),
+        "full_range_activations_at_export": full_range_activations(),
+    }
 
 
 def _parity_texts(path: Path, n: int, seed: int) -> list[str]:
@@ -159,11 +196,16 @@ def _logits(predictor: Predictor, dev_rows: list[dict], parity_texts: list[str])
         role.append(r)
         domain.append(d)
     seconds = time.perf_counter() - started
-    return {"dev": dev, "parity": (np.concatenate(role), np.concatenate(domain)),
-            "paragraphs_per_s": len(parity_texts) / seconds}
+    return {
+        "dev": dev,
+        "parity": (np.concatenate(role), np.concatenate(domain)),
+        "paragraphs_per_s": len(parity_texts) / seconds,
+    }
 
 
-def _parity(mine: dict, reference: dict, calibration, dev_rows: list[dict], labels: dict[str, list[str]]) -> dict:
+def _parity(
+    mine: dict, reference: dict, calibration, dev_rows: list[dict], labels: dict[str, list[str]]
+) -> dict:
     """Label agreement with fp32 on the parity paragraphs and the dev gold, the largest probability
     difference, dev macro-F1, and the speed measured on the parity paragraphs."""
     result = {"paragraphs_per_s": round(mine["paragraphs_per_s"], 2)}
@@ -177,5 +219,7 @@ def _parity(mine: dict, reference: dict, calibration, dev_rows: list[dict], labe
         keep = [i for i, r in enumerate(dev_rows) if r.get(axis)]
         pred = [labels[axis][int(mine["dev"][k][i].argmax())] for i in keep]
         alt = [dev_rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
-        result[f"dev_{axis}_macro_f1"] = round(axis_metrics([dev_rows[i][axis] for i in keep], pred, alt)["macro_f1"], 4)
+        result[f"dev_{axis}_macro_f1"] = round(
+            axis_metrics([dev_rows[i][axis] for i in keep], pred, alt)["macro_f1"], 4
+        )
     return result

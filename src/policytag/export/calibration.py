@@ -31,8 +31,13 @@ def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
     return round(float(min(fine, key=nll)), 4)
 
 
-def choose_thresholds(role_p: np.ndarray, role_gold: np.ndarray, domain_p: np.ndarray, domain_gold: np.ndarray,
-                      target: float = 0.95) -> tuple[float, float, float]:
+def choose_thresholds(
+    role_p: np.ndarray,
+    role_gold: np.ndarray,
+    domain_p: np.ndarray,
+    domain_gold: np.ndarray,
+    target: float = 0.95,
+) -> tuple[float, float, float]:
     """`(role_threshold, domain_threshold, flagged_share)` for the fewest flagged paragraphs
     whose unflagged rest reaches `target` accuracy on each labelled axis."""
     role_s, domain_s = role_p.max(1), domain_p.max(1)
@@ -47,7 +52,10 @@ def choose_thresholds(role_p: np.ndarray, role_gold: np.ndarray, domain_p: np.nd
             flagged = 1 - keep.mean()
             if flagged >= best[2]:
                 break  # higher domain thresholds only flag more
-            if _accuracy(role_ok, role_gold, keep) >= target and _accuracy(domain_ok, domain_gold, keep) >= target:
+            if (
+                _accuracy(role_ok, role_gold, keep) >= target
+                and _accuracy(domain_ok, domain_gold, keep) >= target
+            ):
                 best = (float(rt), float(dt), float(flagged))
                 break
     return best
@@ -58,8 +66,13 @@ def _accuracy(correct: np.ndarray, gold: np.ndarray, keep: np.ndarray) -> float:
     return float(correct[labelled].mean()) if labelled.any() else 1.0
 
 
-def calibrate(role_logits: np.ndarray, role_gold: np.ndarray, domain_logits: np.ndarray, domain_gold: np.ndarray,
-              target: float = 0.95) -> tuple[Calibration, float]:
+def calibrate(
+    role_logits: np.ndarray,
+    role_gold: np.ndarray,
+    domain_logits: np.ndarray,
+    domain_gold: np.ndarray,
+    target: float = 0.95,
+) -> tuple[Calibration, float]:
     """The calibration fitted on the dev gold, and the share of dev paragraphs it flags."""
     role_t, domain_t = fit_temperature(role_logits, role_gold), fit_temperature(domain_logits, domain_gold)
     role_th, domain_th, flagged = choose_thresholds(

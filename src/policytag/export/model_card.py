@@ -10,48 +10,73 @@ def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict)
     """The card's Markdown, from the export's settings, the run's recipe and its dev metrics."""
     calibration = settings.calibration
     lines = [
-        "# policytag paragraph tagger", "",
+        "# policytag paragraph tagger",
+        "",
         "Tags paragraphs of Chinese work reports with a **role** (achievement / problem / plan) and a "
-        "**policy domain** (13 fields).", "",
-        "## Use", "",
-        "```python", "from policytag import Predictor", "tagger = Predictor.load(\"path/to/this/folder\")",
-        "tags = tagger.predict([\"一、2024年工作回顾 ……\"])   # tags[0].role, .domain, .uncertain", "```", "",
-        "Without torch or policytag (numpy, tokenizers, onnxruntime, opencc only):", "",
-        "```python", "import predictor            # this folder on sys.path", "tags = predictor.load().predict([\"……\"])",
-        "```", "",
-        "## Model", "",
+        "**policy domain** (13 fields).",
+        "",
+        "## Use",
+        "",
+        "```python",
+        "from policytag import Predictor",
+        'tagger = Predictor.load("path/to/this/folder")',
+        'tags = tagger.predict(["一、2024年工作回顾 ……"])   # tags[0].role, .domain, .uncertain',
+        "```",
+        "",
+        "Without torch or policytag (numpy, tokenizers, onnxruntime, opencc only):",
+        "",
+        "```python",
+        "import predictor            # this folder on sys.path",
+        'tags = predictor.load().predict(["……"])',
+        "```",
+        "",
+        "## Model",
+        "",
         f"- backbone: {recipe.backbone.kind} {recipe.backbone.name or ''}".rstrip(),
         f"- windows: {settings.windows.max_length} tokens, stride {settings.windows.stride}; prefix "
         f"`{settings.prefix}`; normalisation {settings.normalization}",
         f"- labels: role {', '.join(settings.labels.role)}; domain {', '.join(settings.labels.domain)}",
         f"- training data: `{settings.training.train}`; run `{settings.training.run}`",
         f"- optimiser: lr {recipe.optim.lr}, batch {recipe.optim.batch_size}, "
-        f"max steps {recipe.optim.max_steps}, seed {recipe.seed}", "",
+        f"max steps {recipe.optim.max_steps}, seed {recipe.seed}",
+        "",
     ]
     if run_metrics:
-        lines += ["## Dev gold (at training time, uncalibrated)", "", "| axis | accuracy | macro-F1 [95% report bootstrap] |",
-                  "|---|---|---|"]
+        lines += [
+            "## Dev gold (at training time, uncalibrated)",
+            "",
+            "| axis | accuracy | macro-F1 [95% report bootstrap] |",
+            "|---|---|---|",
+        ]
         for axis in ("role", "domain"):
             m = run_metrics[axis]
             low, high = m["bootstrap_95"]["macro_f1"]
             lines.append(f"| {axis} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} [{low:.3f}–{high:.3f}] |")
         lines.append("")
     lines += [
-        "## Calibration and the `uncertain` flag", "",
+        "## Calibration and the `uncertain` flag",
+        "",
         f"Temperatures fitted on the dev gold ({calibration.dev_paragraphs} paragraphs): role "
         f"{calibration.role_temperature}, domain {calibration.domain_temperature}. A paragraph is flagged "
         f"`uncertain` when its role score is below {calibration.role_threshold:.4f} or its domain score below "
         f"{calibration.domain_threshold:.4f}: chosen so that unflagged dev paragraphs reach "
         f"{calibration.target_accuracy:.0%} accuracy on both axes; {calibration.dev_flagged_share:.1%} of the "
-        "dev paragraphs are flagged.", "",
+        "dev paragraphs are flagged.",
+        "",
         f"## Backends (parity against torch fp32 on {settings.parity_paragraphs} corpus paragraphs and the dev gold)",
-        "", "| backend | paragraphs/s | role agreement | domain agreement | max Δ probability | dev role macro-F1 | "
-        "dev domain macro-F1 |", "|---|---|---|---|---|---|---|",
+        "",
+        "| backend | paragraphs/s | role agreement | domain agreement | max Δ probability | dev role macro-F1 | "
+        "dev domain macro-F1 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, b in settings.backends.items():
-        delta = max(b["role_max_probability_difference_parity"], b["domain_max_probability_difference_parity"])
-        lines.append(f"| {name} | {b['paragraphs_per_s']} | {b['role_agreement_parity']:.2%} | "
-                     f"{b['domain_agreement_parity']:.2%} | {delta:.3f} | {b['dev_role_macro_f1']:.3f} | "
-                     f"{b['dev_domain_macro_f1']:.3f} |")
-    lines += ["", "`backend=\"auto\"` picks the fastest row. Files and checksums: manifest.json.", ""]
+        delta = max(
+            b["role_max_probability_difference_parity"], b["domain_max_probability_difference_parity"]
+        )
+        lines.append(
+            f"| {name} | {b['paragraphs_per_s']} | {b['role_agreement_parity']:.2%} | "
+            f"{b['domain_agreement_parity']:.2%} | {delta:.3f} | {b['dev_role_macro_f1']:.3f} | "
+            f"{b['dev_domain_macro_f1']:.3f} |"
+        )
+    lines += ["", '`backend="auto"` picks the fastest row. Files and checksums: manifest.json.', ""]
     return "\n".join(lines)

@@ -36,11 +36,19 @@ def export_onnx(model: TwoHeadClassifier, path: Path) -> None:
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            _WindowHeads(model), (ids, mask), str(path),
-            input_names=["input_ids", "attention_mask"], output_names=["role_logits", "domain_logits"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "role_logits": {0: "windows"},
-                          "domain_logits": {0: "windows"}},
-            opset_version=17, dynamo=False,
+            _WindowHeads(model),
+            (ids, mask),
+            str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["role_logits", "domain_logits"],
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "role_logits": {0: "windows"},
+                "domain_logits": {0: "windows"},
+            },
+            opset_version=17,
+            dynamo=False,
         )
 
 
@@ -59,8 +67,13 @@ def fuse_onnx(source: Path, target: Path, config) -> dict[str, int]:
     """ONNX Runtime's BERT fusions (its Python pass only, so the graph stays portable)."""
     from onnxruntime.transformers.optimizer import optimize_model
 
-    optimized = optimize_model(str(source), model_type="bert", num_heads=config.num_attention_heads,
-                               hidden_size=config.hidden_size, opt_level=0)
+    optimized = optimize_model(
+        str(source),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
+        opt_level=0,
+    )
     optimized.save_model_to_file(str(target))
     return {op: n for op, n in optimized.get_fused_operator_statistics().items() if n}
 
@@ -75,11 +88,22 @@ def quantize_onnx(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(str(source), load_external_data=False).graph
-    keep = [node.name for node in graph.node if node.op_type == "EmbedLayerNormalization"
-            or node.op_type in ("MatMul", "Gemm")
-            and kept_fp32(node.name.strip("/").rsplit("/", 1)[0].replace("/", ".").removeprefix("model."))]
+    keep = [
+        node.name
+        for node in graph.node
+        if node.op_type == "EmbedLayerNormalization"
+        or node.op_type in ("MatMul", "Gemm")
+        and kept_fp32(node.name.strip("/").rsplit("/", 1)[0].replace("/", ".").removeprefix("model."))
+    ]
     logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process does not apply to transformers
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=keep,
-                     extra_options={"MatMulConstBOnly": True,
-                                    # fused operators carry no inferred output types
-                                    "DefaultTensorType": onnx.TensorProto.FLOAT})
+    quantize_dynamic(
+        str(source),
+        str(target),
+        weight_type=QuantType.QInt8,
+        nodes_to_exclude=keep,
+        extra_options={
+            "MatMulConstBOnly": True,
+            # fused operators carry no inferred output types
+            "DefaultTensorType": onnx.TensorProto.FLOAT,
+        },
+    )

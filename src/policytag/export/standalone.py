@@ -14,10 +14,27 @@ from __future__ import annotations
 import ast
 from importlib import resources
 
-SOURCES = tuple(f"runtime/{name}.py" for name in (
-    "checks", "blocks", "checksum", "encoding", "normalize", "mojibake", "headings", "segment", "reading",
-    "typed", "windows", "settings", "manifest", "tagging", "onnx", "standalone",
-))  # every module of `policytag.runtime`, each after the ones it imports
+SOURCES = tuple(
+    f"runtime/{name}.py"
+    for name in (
+        "checks",
+        "blocks",
+        "checksum",
+        "encoding",
+        "normalize",
+        "mojibake",
+        "headings",
+        "segment",
+        "reading",
+        "typed",
+        "windows",
+        "settings",
+        "manifest",
+        "tagging",
+        "onnx",
+        "standalone",
+    )
+)  # every module of `policytag.runtime`, each after the ones it imports
 ALLOWED_IMPORTS = {"numpy", "onnxruntime", "opencc", "tokenizers", "charset_normalizer"}
 
 
@@ -31,7 +48,11 @@ def build_standalone(version: str) -> str:
         tree = ast.parse(source)
         drop = set()
         for node in tree.body:
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("policytag", "__future__")):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith(("policytag", "__future__"))
+            ):
                 drop.update(range(node.lineno, node.end_lineno + 1))
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 _check_import(node, name)
@@ -41,15 +62,19 @@ def build_standalone(version: str) -> str:
                     imports.append(statement)  # once, at the top
             for top in _names(node):
                 if top in defined:
-                    raise ValueError(f"standalone predictor: {top!r} is defined in both {defined[top]} and {name}")
+                    raise ValueError(
+                        f"standalone predictor: {top!r} is defined in both {defined[top]} and {name}"
+                    )
                 defined[top] = name
         _check_nested_imports(tree, name)
         kept = [line for number, line in enumerate(source.splitlines(), start=1) if number not in drop]
         parts.append(f"# ---- policytag/{name}\n" + "\n".join(kept).strip() + "\n")
-    header = (f'"""policytag {version} standalone predictor, generated at export time from the package source.\n\n'
-              "    import predictor\n    tagger = predictor.load()          # the folder this file is in\n"
-              '    tags = tagger.predict(["..."])\n\nNeeds numpy, tokenizers, onnxruntime and opencc; not torch, not policytag.\n"""\n\n'
-              "from __future__ import annotations\n\n")
+    header = (
+        f'"""policytag {version} standalone predictor, generated at export time from the package source.\n\n'
+        "    import predictor\n    tagger = predictor.load()          # the folder this file is in\n"
+        '    tags = tagger.predict(["..."])\n\nNeeds numpy, tokenizers, onnxruntime and opencc; not torch, not policytag.\n"""\n\n'
+        "from __future__ import annotations\n\n"
+    )
     return header + "\n".join(imports) + "\n\n\n" + "\n\n".join(parts)
 
 
@@ -73,7 +98,12 @@ def _check_import(node: ast.Import | ast.ImportFrom, where: str) -> None:
 
 def _check_nested_imports(tree: ast.Module, where: str) -> None:
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("policytag") and node.col_offset:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("policytag")
+            and node.col_offset
+        ):
             raise ValueError(f"standalone predictor: {where} imports {node.module} inside a function")
 
 

@@ -34,8 +34,10 @@ def read_predictions(folders: Sequence[Path]) -> list[dict]:
     for folder in folders:
         path = Path(folder) / "predictions.jsonl"
         if not path.is_file():
-            raise EvaluationError(f"{folder}: no predictions.jsonl; give folders written by "
-                                  "`policytag evaluate EXPORT --data LABELLED.jsonl --out FOLDER`")
+            raise EvaluationError(
+                f"{folder}: no predictions.jsonl; give folders written by "
+                "`policytag evaluate EXPORT --data LABELLED.jsonl --out FOLDER`"
+            )
         for number, row in enumerate(read_labelled(path), start=1):
             key = row.get("id", f"{path}:{number}")
             if key not in seen:
@@ -62,13 +64,19 @@ class Confusion:
     counts: np.ndarray
 
     @classmethod
-    def from_rows(cls, rows: Sequence[dict], axis: str, labels: Sequence[str],
-                  exclude_uncertain: bool = False) -> Confusion:
+    def from_rows(
+        cls, rows: Sequence[dict], axis: str, labels: Sequence[str], exclude_uncertain: bool = False
+    ) -> Confusion:
         """From evaluation rows with `gold_<axis>` and `<axis>`; rows without either are left out,
         and so are uncertain ones when `exclude_uncertain` (as they are from the tags)."""
         index = {label: k for k, label in enumerate(labels)}
-        kept = [r for r in rows if r.get(f"gold_{axis}") in index and r.get(axis) in index
-                and not (exclude_uncertain and r.get("uncertain"))]
+        kept = [
+            r
+            for r in rows
+            if r.get(f"gold_{axis}") in index
+            and r.get(axis) in index
+            and not (exclude_uncertain and r.get("uncertain"))
+        ]
         reports = sorted({str(r["doc_id"]) for r in kept})  # the unit of resampling: one report
         where = {report: k for k, report in enumerate(reports)}
         counts = np.zeros((len(reports), len(labels), len(labels)))

@@ -60,8 +60,9 @@ class Coverage:
         return f"{self.paragraphs:,} labelled paragraphs; levels: {levels}; years: {span}"
 
 
-def labelled_rows(evaluations: Sequence[dict], coverage_files: Sequence[Path],
-                  folders: Sequence[Path]) -> list[dict]:
+def labelled_rows(
+    evaluations: Sequence[dict], coverage_files: Sequence[Path], folders: Sequence[Path]
+) -> list[dict]:
     """Labelled rows for `Coverage`: the evaluation rows, given `level`/`year` from the labelled file
     each folder's metrics.json names (where it is still there), and the rows of `coverage_files`."""
     extra: dict[str, dict] = {}
@@ -70,11 +71,15 @@ def labelled_rows(evaluations: Sequence[dict], coverage_files: Sequence[Path],
         data = json.loads(metrics.read_text(encoding="utf-8")).get("data") if metrics.is_file() else None
         if data and Path(data).is_file():
             extra.update({str(r.get("id")): r for r in read_labelled(Path(data))})
-    rows = [{**row, **{k: extra.get(str(row.get("id")), {}).get(k, row.get(k)) for k in CHECKED}}
-            for row in evaluations]
+    rows = [
+        {**row, **{k: extra.get(str(row.get("id")), {}).get(k, row.get(k)) for k in CHECKED}}
+        for row in evaluations
+    ]
     for path in coverage_files:
         if not Path(path).is_file():
-            raise FileNotFoundError(f"{path}: coverage file not found; give labelled JSONL files "
-                                    "(contract 3: doc_id, level, year)")
+            raise FileNotFoundError(
+                f"{path}: coverage file not found; give labelled JSONL files "
+                "(contract 3: doc_id, level, year)"
+            )
         rows += read_labelled(Path(path))
     return rows

@@ -31,11 +31,20 @@ def domain_trends(shares: pd.DataFrame, domains: Sequence[str], names: Mapping[s
             line = panel[panel["label"] == domain].sort_values("year")
             years = line["year"].astype(float).to_numpy()
             ax.plot(years, line["share"], marker=".", color=colours[k], label=f"{names[domain]} {domain}")
-            ax.fill_between(years, line["share_low"].astype(float), line["share_high"].astype(float),
-                            color=colours[k], alpha=0.15, linewidth=0)
+            ax.fill_between(
+                years,
+                line["share_low"].astype(float),
+                line["share_high"].astype(float),
+                color=colours[k],
+                alpha=0.15,
+                linewidth=0,
+            )
         ax.set_ylabel("份额 share")
-        ax.set_title(f"领域份额 domain shares by year{'' if level is None else f' · {level}'} (bands: 95%)",
-                     loc="left", fontsize=10)
+        ax.set_title(
+            f"领域份额 domain shares by year{'' if level is None else f' · {level}'} (bands: 95%)",
+            loc="left",
+            fontsize=10,
+        )
         ax.set_ylim(bottom=0)
     axes[-1, 0].set_xlabel("年份 year")
     axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -47,11 +56,16 @@ def problem_by_domain(table: pd.DataFrame, path: Path) -> None:
     cjk_font()
     y = np.arange(len(table))
     share = table["problem_share"].to_numpy()
-    error = np.vstack([share - table["problem_share_low"].to_numpy(), table["problem_share_high"].to_numpy() - share])
+    error = np.vstack(
+        [share - table["problem_share_low"].to_numpy(), table["problem_share_high"].to_numpy() - share]
+    )
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.36 * len(table)))
     ax.barh(y, share, xerr=error, color="#c0504d", capsize=2, error_kw={"linewidth": 0.8})
-    ax.set_yticks(y, [f"{name} {d} (n={n:,})" for name, d, n in zip(table["name"], table["domain"],
-                                                                    table["paragraphs"])], fontsize=8)
+    ax.set_yticks(
+        y,
+        [f"{name} {d} (n={n:,})" for name, d, n in zip(table["name"], table["domain"], table["paragraphs"])],
+        fontsize=8,
+    )
     ax.invert_yaxis()
     ax.set_xlim(left=0)
     ax.set_xlabel("问题不足的份额 problem share (95% interval)")
@@ -59,8 +73,9 @@ def problem_by_domain(table: pd.DataFrame, path: Path) -> None:
     save_figure(fig, path)
 
 
-def region_heatmap(table: pd.DataFrame, domains: Sequence[str], names: Mapping[str, str], weight: str,
-                   path: Path) -> None:
+def region_heatmap(
+    table: pd.DataFrame, domains: Sequence[str], names: Mapping[str, str], weight: str, path: Path
+) -> None:
     """Domain shares per region (rows), the regions with most paragraphs first, at most
     `REGIONS_SHOWN` of them."""
     cjk_font()
@@ -72,7 +87,9 @@ def region_heatmap(table: pd.DataFrame, domains: Sequence[str], names: Mapping[s
     shares = totals.loc[order].div(totals.loc[order].sum(axis=1), axis=0).to_numpy()
     fig, ax = plt.subplots(figsize=(10, 1.8 + 0.3 * len(order)))
     image = ax.imshow(shares, cmap="YlGnBu", aspect="auto", vmin=0)
-    ax.set_xticks(range(len(domains)), [f"{names[d]}\n{d}" for d in domains], rotation=60, ha="right", fontsize=7)
+    ax.set_xticks(
+        range(len(domains)), [f"{names[d]}\n{d}" for d in domains], rotation=60, ha="right", fontsize=7
+    )
     ax.set_yticks(range(len(order)), list(order), fontsize=7)
     shown = "" if len(order) == totals.shape[0] else f" (the {len(order)} regions with most paragraphs)"
     ax.set_title(f"各地区领域份额 domain shares by region{shown}", loc="left", fontsize=10)

@@ -18,16 +18,27 @@ from policytag.findings.shares import (
 from policytag.labels.schema import AXES, LabelSchema
 
 
-def share_table(table: pd.DataFrame, by: Sequence[str], schema: LabelSchema, weight: str, resamples: int,
-                rng: np.random.Generator, confusions: Mapping[str, Confusion] | None = None,
-                coverage: Coverage | None = None) -> pd.DataFrame:
+def share_table(
+    table: pd.DataFrame,
+    by: Sequence[str],
+    schema: LabelSchema,
+    weight: str,
+    resamples: int,
+    rng: np.random.Generator,
+    confusions: Mapping[str, Confusion] | None = None,
+    coverage: Coverage | None = None,
+) -> pd.DataFrame:
     """One row per group (values of `by`), axis and taxonomy label: `paragraphs`, `characters`,
     `share` with `share_low`/`share_high` (95%, resampling the group's reports), `reports`; with
     `confusions`, `adjusted` and its interval (C re-estimated in every replicate); with `coverage`,
     `covered` (every paragraph of the group inside the labelled levels and years)."""
-    inverses = {axis: (solver(c.matrix()), solver(c.replicates(resamples, rng)))
-                for axis, c in (confusions or {}).items()}
-    inside = coverage.covered(table) if coverage is not None else None  # which fields to check: the whole table's
+    inverses = {
+        axis: (solver(c.matrix()), solver(c.replicates(resamples, rng)))
+        for axis, c in (confusions or {}).items()
+    }
+    inside = (
+        coverage.covered(table) if coverage is not None else None
+    )  # which fields to check: the whole table's
     records = []
     for key, rows in _groups(table, by):
         group = {**dict(zip(by, key)), "reports": rows["doc_id"].nunique()}
@@ -38,29 +49,43 @@ def share_table(table: pd.DataFrame, by: Sequence[str], schema: LabelSchema, wei
             counts = group_counts(rows, axis, labels, weight)
             characters = group_counts(rows, axis, labels, "characters").weights.sum(axis=0)
             estimate, replicates = shares_with_replicates(counts, resamples, rng)
-            columns = {"paragraphs": counts.paragraphs.sum(axis=0).astype(int), "characters": characters.astype(int),
-                       "share": estimate, **_interval("share", replicates, estimate)}
+            columns = {
+                "paragraphs": counts.paragraphs.sum(axis=0).astype(int),
+                "characters": characters.astype(int),
+                "share": estimate,
+                **_interval("share", replicates, estimate),
+            }
             if axis in inverses:  # replicate b pairs resampled reports b with C re-estimated b
                 inverse, inverse_replicates = inverses[axis]
                 adjusted = adjust_with(estimate, inverse)
-                columns |= {"adjusted": adjusted,
-                            **_interval("adjusted", adjust_with(replicates, inverse_replicates), adjusted)}
+                columns |= {
+                    "adjusted": adjusted,
+                    **_interval("adjusted", adjust_with(replicates, inverse_replicates), adjusted),
+                }
             for k, label in enumerate(labels):
-                records.append({**group, "axis": axis, "label": label,
-                                **{name: values[k] for name, values in columns.items()}})
+                records.append(
+                    {
+                        **group,
+                        "axis": axis,
+                        "label": label,
+                        **{name: values[k] for name, values in columns.items()},
+                    }
+                )
     order = [*by, "axis", "label", "paragraphs", "share", "share_low", "share_high", "reports", "characters"]
     frame = pd.DataFrame.from_records(records)
     return frame[order + [c for c in frame.columns if c not in order]]
 
 
-def role_by_domain(table: pd.DataFrame, schema: LabelSchema, weight: str, resamples: int,
-                   rng: np.random.Generator) -> pd.DataFrame:
+def role_by_domain(
+    table: pd.DataFrame, schema: LabelSchema, weight: str, resamples: int, rng: np.random.Generator
+) -> pd.DataFrame:
     """Per domain: paragraph counts per role, all paragraphs, and `problem_share` (problem among
     the domain's paragraphs, by `weight`) with a 95% interval from resampling reports."""
     rows = table[table["role"].notna()]
     domains = schema.labels("domain")
-    counts = pd.crosstab(rows["domain"], rows["role"]).reindex(index=list(domains), columns=list(schema.role),
-                                                                fill_value=0)
+    counts = pd.crosstab(rows["domain"], rows["role"]).reindex(
+        index=list(domains), columns=list(schema.role), fill_value=0
+    )
     everything = group_counts(rows, "domain", domains, weight).weights
     problem = group_counts(rows, "domain", domains, weight, only=rows["role"] == "problem").weights
     share, low, high = ratio_with_interval(problem, everything, resamples, rng)

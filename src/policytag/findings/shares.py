@@ -29,8 +29,9 @@ class GroupCounts:
         return self.weights.shape[0]
 
 
-def group_counts(rows: pd.DataFrame, axis: str, labels: Sequence[str], weight: str,
-                 only: pd.Series | None = None) -> GroupCounts:
+def group_counts(
+    rows: pd.DataFrame, axis: str, labels: Sequence[str], weight: str, only: pd.Series | None = None
+) -> GroupCounts:
     """Per report (rows of `doc_id`) and label of `axis`: paragraph counts and the chosen weight
     (`paragraphs` or `characters`); paragraphs without a label on `axis` are left out, and so are
     those outside `only` (a mask over `rows`), whose reports still count (with zeros)."""
@@ -60,8 +61,9 @@ def normalise(totals: np.ndarray) -> np.ndarray:
     return np.divide(totals, sums, out=np.zeros_like(totals, dtype=float), where=sums > 0)
 
 
-def shares_with_replicates(counts: GroupCounts, resamples: int,
-                           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def shares_with_replicates(
+    counts: GroupCounts, resamples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """The group's shares per label and (resamples, labels) shares of resampled reports."""
     estimate = normalise(counts.weights.sum(axis=0))
     drawn = resample_weights(counts.reports, resamples, rng)
@@ -78,10 +80,12 @@ def percentile_interval(replicates: np.ndarray, estimate: np.ndarray) -> tuple[n
     return np.minimum(low, estimate), np.maximum(high, estimate)
 
 
-def ratio_with_interval(numerator: np.ndarray, denominator: np.ndarray, resamples: int,
-                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ratio_with_interval(
+    numerator: np.ndarray, denominator: np.ndarray, resamples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per column, sum(numerator) / sum(denominator) over reports (rows), with a 95% interval from
     resampling reports; 0 where the denominator is 0."""
+
     def ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
         return np.divide(top, bottom, out=np.zeros_like(top, dtype=float), where=bottom > 0)
 

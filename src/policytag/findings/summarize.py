@@ -21,8 +21,20 @@ from policytag.findings.tables import read_tags
 from policytag.labels.schema import AXES, LabelSchema
 
 WEIGHTS = ("paragraphs", "characters")
-OUTPUT_COLUMNS = ("axis", "label", "paragraphs", "share", "share_low", "share_high", "reports", "characters",
-                  "covered", "adjusted", "adjusted_low", "adjusted_high")
+OUTPUT_COLUMNS = (
+    "axis",
+    "label",
+    "paragraphs",
+    "share",
+    "share_low",
+    "share_high",
+    "reports",
+    "characters",
+    "covered",
+    "adjusted",
+    "adjusted_low",
+    "adjusted_high",
+)
 
 
 @dataclass(frozen=True)
@@ -50,21 +62,32 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
     schema = LabelSchema.load(CONFIGS / "taxonomy.yaml")
     table = read_tags(tag_files, config.by, schema, config.exclude_uncertain)
     rng = np.random.default_rng(config.seed)
-    facts = {"inputs": [str(p) for p in tag_files], "paragraphs": len(table), "reports": table["doc_id"].nunique(),
-             "weight": config.weight, "exclude_uncertain": config.exclude_uncertain,
-             "bootstrap": config.bootstrap, "seed": config.seed}
+    facts = {
+        "inputs": [str(p) for p in tag_files],
+        "paragraphs": len(table),
+        "reports": table["doc_id"].nunique(),
+        "weight": config.weight,
+        "exclude_uncertain": config.exclude_uncertain,
+        "bootstrap": config.bootstrap,
+        "seed": config.seed,
+    }
 
     # The confusion matrix and the coverage come from held-out evaluations of the same export.
     confusions, coverage, evaluations = None, None, []
     if config.adjust:
         evaluations = read_predictions(config.adjust)
-        confusions = {axis: Confusion.from_rows(evaluations, axis, schema.labels(axis), config.exclude_uncertain)
-                      for axis in AXES}
-        facts["confusion"] = {"paragraphs": confusions["domain"].paragraphs,
-                              "reports": len(confusions["domain"].counts),
-                              "folders": [str(f) for f in config.adjust], "models": evaluated_models(config.adjust),
-                              "unseen": {axis: c.unseen() for axis, c in confusions.items()},
-                              "condition": {axis: float(np.linalg.cond(c.matrix())) for axis, c in confusions.items()}}
+        confusions = {
+            axis: Confusion.from_rows(evaluations, axis, schema.labels(axis), config.exclude_uncertain)
+            for axis in AXES
+        }
+        facts["confusion"] = {
+            "paragraphs": confusions["domain"].paragraphs,
+            "reports": len(confusions["domain"].counts),
+            "folders": [str(f) for f in config.adjust],
+            "models": evaluated_models(config.adjust),
+            "unseen": {axis: c.unseen() for axis, c in confusions.items()},
+            "condition": {axis: float(np.linalg.cond(c.matrix())) for axis, c in confusions.items()},
+        }
     if config.adjust or config.coverage:
         coverage = Coverage.from_rows(labelled_rows(evaluations, config.coverage, config.adjust))
         facts["coverage"] = coverage.describe()
@@ -79,20 +102,35 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
     drawn = _pictures(table, shares, roles_domains, schema, config, rng, out)
     write_summary(out / "summary.md", shares, config.by, roles_domains, schema, facts, drawn)
     uncovered = int((~group_rows(shares, config.by)["covered"]).sum()) if coverage else 0
-    return {**facts, "groups": len(shares) // (len(schema.role) + len(schema.domain)),
-            "uncovered_groups": uncovered, "pictures": drawn, "out": str(out)}
+    return {
+        **facts,
+        "groups": len(shares) // (len(schema.role) + len(schema.domain)),
+        "uncovered_groups": uncovered,
+        "pictures": drawn,
+        "out": str(out),
+    }
 
 
-def _pictures(table, shares, roles_domains, schema: LabelSchema, config: SummaryConfig,
-              rng: np.random.Generator, out: Path) -> list[str]:
+def _pictures(
+    table,
+    shares,
+    roles_domains,
+    schema: LabelSchema,
+    config: SummaryConfig,
+    rng: np.random.Generator,
+    out: Path,
+) -> list[str]:
     """Draw the pictures the fields allow; returns their file names."""
     drawn = ["problem_by_domain.png"]
     pictures.problem_by_domain(roles_domains, out / drawn[0])
     if table["year"].notna().any():
         # Over the years per level, whatever --by says: regroup when --by is not exactly that.
         by = tuple(f for f in ("level", "year") if table[f].notna().any())
-        trends = shares if set(config.by) == set(by) else share_table(
-            table, by, schema, config.weight, config.bootstrap, rng)
+        trends = (
+            shares
+            if set(config.by) == set(by)
+            else share_table(table, by, schema, config.weight, config.bootstrap, rng)
+        )
         drawn.append("domain_shares_by_year.png")
         pictures.domain_trends(trends, schema.domain, schema.names, out / drawn[-1])
     if table["region"].notna().any():

@@ -14,16 +14,27 @@ GROUPS_SHOWN = 60  # per table; shares.csv has every group
 ILL_CONDITIONED = 100.0  # condition number of C above which the adjustment is flagged as weak
 
 
-def write_summary(path: Path, shares: pd.DataFrame, by: Sequence[str], roles_domains: pd.DataFrame,
-                  schema: LabelSchema, facts: dict, pictures: Sequence[str]) -> None:
+def write_summary(
+    path: Path,
+    shares: pd.DataFrame,
+    by: Sequence[str],
+    roles_domains: pd.DataFrame,
+    schema: LabelSchema,
+    facts: dict,
+    pictures: Sequence[str],
+) -> None:
     """Write the Markdown summary to `path`; `facts` holds the run's inputs and options
     (see `policytag.findings.summarize`)."""
-    lines = ["# Role and domain shares", "",
-             f"{facts['paragraphs']:,} paragraphs from {facts['reports']:,} reports "
-             f"({', '.join(facts['inputs'])}); grouped by {', '.join(by) or 'nothing (all together)'}; "
-             f"weighted by {facts['weight']}; uncertain paragraphs "
-             f"{'left out' if facts['exclude_uncertain'] else 'kept'}. Intervals: 95%, from "
-             f"{facts['bootstrap']:,} resamples of whole reports within each group (seed {facts['seed']}).", ""]
+    lines = [
+        "# Role and domain shares",
+        "",
+        f"{facts['paragraphs']:,} paragraphs from {facts['reports']:,} reports "
+        f"({', '.join(facts['inputs'])}); grouped by {', '.join(by) or 'nothing (all together)'}; "
+        f"weighted by {facts['weight']}; uncertain paragraphs "
+        f"{'left out' if facts['exclude_uncertain'] else 'kept'}. Intervals: 95%, from "
+        f"{facts['bootstrap']:,} resamples of whole reports within each group (seed {facts['seed']}).",
+        "",
+    ]
     if "confusion" in facts:
         lines += _adjustment_note(facts["confusion"])
     if "coverage" in facts:
@@ -31,30 +42,47 @@ def write_summary(path: Path, shares: pd.DataFrame, by: Sequence[str], roles_dom
     for axis in AXES:
         lines += [f"## {axis} shares", "", _wide(shares, by, axis, "share", schema), ""]
         if "adjusted" in shares.columns:
-            lines += [f"### {axis} shares adjusted for the model's confusion", "",
-                      _wide(shares, by, axis, "adjusted", schema), ""]
-    lines += ["## Role × domain (paragraphs; problem share by the chosen weight)", "",
-              _markdown(_format_roles_domains(roles_domains)), ""]
+            lines += [
+                f"### {axis} shares adjusted for the model's confusion",
+                "",
+                _wide(shares, by, axis, "adjusted", schema),
+                "",
+            ]
+    lines += [
+        "## Role × domain (paragraphs; problem share by the chosen weight)",
+        "",
+        _markdown(_format_roles_domains(roles_domains)),
+        "",
+    ]
     lines += ["## Pictures", ""] + [f"![{name}]({name})\n" for name in pictures]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def _adjustment_note(confusion: dict) -> list[str]:
-    note = (f"Adjusted shares correct for the model's confusion, estimated on {confusion['paragraphs']} "
-            f"held-out labelled paragraphs from {confusion['reports']} reports ({', '.join(confusion['folders'])}); "
-            "the labelled reports are resampled too, so C's own uncertainty is in the intervals.")
+    note = (
+        f"Adjusted shares correct for the model's confusion, estimated on {confusion['paragraphs']} "
+        f"held-out labelled paragraphs from {confusion['reports']} reports ({', '.join(confusion['folders'])}); "
+        "the labelled reports are resampled too, so C's own uncertainty is in the intervals."
+    )
     if len(confusion["models"]) > 1:
-        note += (f" **The evaluations score {len(confusion['models'])} different model paths** "
-                 f"({', '.join(confusion['models'])}): C mixes their confusions; give evaluations of the export "
-                 "that wrote the tags.")
+        note += (
+            f" **The evaluations score {len(confusion['models'])} different model paths** "
+            f"({', '.join(confusion['models'])}): C mixes their confusions; give evaluations of the export "
+            "that wrote the tags."
+        )
     shaky = [f"{axis} {cond:.3g}" for axis, cond in confusion["condition"].items() if cond > ILL_CONDITIONED]
     if shaky:
-        note += (" **C is close to singular** (condition number " + ", ".join(shaky) + "): the model barely "
-                 "tells some classes apart, so the adjusted shares of those classes say little.")
+        note += (
+            " **C is close to singular** (condition number " + ", ".join(shaky) + "): the model barely "
+            "tells some classes apart, so the adjusted shares of those classes say little."
+        )
     unseen = [f"{axis}: {', '.join(labels)}" for axis, labels in confusion["unseen"].items() if labels]
     if unseen:
-        note += (" Classes no labelled paragraph shows are taken as read right (identity rows of C): "
-                 + "; ".join(unseen) + ".")
+        note += (
+            " Classes no labelled paragraph shows are taken as read right (identity rows of C): "
+            + "; ".join(unseen)
+            + "."
+        )
     return [note, ""]
 
 
@@ -64,17 +92,24 @@ def _coverage_note(shares: pd.DataFrame, by: Sequence[str], coverage: str) -> li
     lines = [f"Labelled data covers: {coverage}."]
     if outside.empty:
         return lines + ["Every group lies inside it.", ""]
-    names = [", ".join(f"{f}={'unknown' if pd.isna(row[f]) else row[f]}" for f in by) or "all paragraphs together"
-             for _, row in outside.iterrows()]
+    names = [
+        ", ".join(f"{f}={'unknown' if pd.isna(row[f]) else row[f]}" for f in by) or "all paragraphs together"
+        for _, row in outside.iterrows()
+    ]
     shown = "; ".join(names[:GROUPS_SHOWN]) + (" …" if len(names) > GROUPS_SHOWN else "")
-    return lines + [f"**{len(names)} group(s) lie outside it** (marked ⚠ below; `covered` false in "
-                    f"shares.csv): the model was never checked there. {shown}", ""]
+    return lines + [
+        f"**{len(names)} group(s) lie outside it** (marked ⚠ below; `covered` false in "
+        f"shares.csv): the model was never checked there. {shown}",
+        "",
+    ]
 
 
 def _wide(shares: pd.DataFrame, by: Sequence[str], axis: str, column: str, schema: LabelSchema) -> str:
     rows = shares[shares["axis"] == axis].copy()
-    rows["cell"] = [f"{v:.1%} [{lo:.1%}–{hi:.1%}]" for v, lo, hi in
-                    zip(rows[column], rows[f"{column}_low"], rows[f"{column}_high"])]
+    rows["cell"] = [
+        f"{v:.1%} [{lo:.1%}–{hi:.1%}]"
+        for v, lo, hi in zip(rows[column], rows[f"{column}_low"], rows[f"{column}_high"])
+    ]
     keys = list(by) or ["axis"]
     groups = group_rows(rows, by)
     table = groups[keys + ["reports"]].reset_index(drop=True)
@@ -89,13 +124,17 @@ def _wide(shares: pd.DataFrame, by: Sequence[str], axis: str, column: str, schem
 
 def _format_roles_domains(table: pd.DataFrame) -> pd.DataFrame:
     result = table.drop(columns=["problem_share", "problem_share_low", "problem_share_high"]).copy()
-    result["problem share"] = [f"{v:.1%} [{lo:.1%}–{hi:.1%}]" for v, lo, hi in
-                               zip(table["problem_share"], table["problem_share_low"], table["problem_share_high"])]
+    result["problem share"] = [
+        f"{v:.1%} [{lo:.1%}–{hi:.1%}]"
+        for v, lo, hi in zip(table["problem_share"], table["problem_share_low"], table["problem_share_high"])
+    ]
     return result
 
 
 def _markdown(table: pd.DataFrame) -> str:
     header = [str(c) for c in table.columns]
     body = [["" if pd.isna(v) else str(v) for v in row] for row in table.itertuples(index=False)]
-    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-                     + ["| " + " | ".join(cells) + " |" for cells in body])
+    return "\n".join(
+        ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        + ["| " + " | ".join(cells) + " |" for cells in body]
+    )

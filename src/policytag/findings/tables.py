@@ -26,8 +26,9 @@ class TagFileError(ValueError):
     """A tag file that cannot be summarised; the message names the file and what to do."""
 
 
-def read_tags(paths: Sequence[Path], by: Sequence[str], schema: LabelSchema,
-              exclude_uncertain: bool = False) -> pd.DataFrame:
+def read_tags(
+    paths: Sequence[Path], by: Sequence[str], schema: LabelSchema, exclude_uncertain: bool = False
+) -> pd.DataFrame:
     """One row per tagged paragraph of all `paths`, with `doc_id`, `role`, `domain`, `text`,
     `characters`, `uncertain` (bool) and every field of `by`; uncertain rows are dropped when
     `exclude_uncertain`. Raises `TagFileError` naming the file, row or field that is wrong."""
@@ -39,8 +40,10 @@ def read_tags(paths: Sequence[Path], by: Sequence[str], schema: LabelSchema,
     for field in by:
         if field not in table.columns or table[field].isna().all():
             present = ", ".join(c for c in table.columns if c not in REQUIRED) or "none"
-            raise TagFileError(f"--by {field}: no tag file has a `{field}` column and the report ids do not say "
-                               f"it; columns present besides the tags: {present}")
+            raise TagFileError(
+                f"--by {field}: no tag file has a `{field}` column and the report ids do not say "
+                f"it; columns present besides the tags: {present}"
+            )
     if "year" in table.columns:
         table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
     if exclude_uncertain:
@@ -57,8 +60,9 @@ def _read_one(path: Path, schema: LabelSchema, exclude_uncertain: bool) -> pd.Da
         if suffix == ".jsonl":
             frame = pd.read_json(path, lines=True, dtype=False)
         elif suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"doc_id": str, "role": str, "domain": str}, keep_default_na=False,
-                                na_values=[""])
+            frame = pd.read_csv(
+                path, dtype={"doc_id": str, "role": str, "domain": str}, keep_default_na=False, na_values=[""]
+            )
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
         else:
@@ -69,13 +73,19 @@ def _read_one(path: Path, schema: LabelSchema, exclude_uncertain: bool) -> pd.Da
         raise TagFileError(f"{path}: cannot be read as {suffix[1:]} ({err})") from err
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise TagFileError(f"{path}: missing column(s) {', '.join(missing)}; tag with `policytag predict`, "
-                           f"whose rows carry {', '.join(REQUIRED)} and `uncertain`")
+        raise TagFileError(
+            f"{path}: missing column(s) {', '.join(missing)}; tag with `policytag predict`, "
+            f"whose rows carry {', '.join(REQUIRED)} and `uncertain`"
+        )
     if "uncertain" in frame.columns:
-        frame["uncertain"] = [_truth(value, path, row) for row, value in enumerate(frame["uncertain"], start=1)]
+        frame["uncertain"] = [
+            _truth(value, path, row) for row, value in enumerate(frame["uncertain"], start=1)
+        ]
     elif exclude_uncertain:
-        raise TagFileError(f"{path}: no `uncertain` column, so --exclude-uncertain cannot apply; "
-                           "tag again with `policytag predict` or leave the option out")
+        raise TagFileError(
+            f"{path}: no `uncertain` column, so --exclude-uncertain cannot apply; "
+            "tag again with `policytag predict` or leave the option out"
+        )
     else:
         frame["uncertain"] = False
     for axis in AXES:
@@ -83,8 +93,10 @@ def _read_one(path: Path, schema: LabelSchema, exclude_uncertain: bool) -> pd.Da
         unknown = frame[axis].notna() & ~frame[axis].isin(schema.labels(axis))
         if unknown.any():
             row = int(unknown.to_numpy().argmax())
-            raise TagFileError(f"{path}: row {row + 1}: unknown {axis} label {frame[axis].iloc[row]!r}; "
-                               f"the taxonomy has {', '.join(schema.labels(axis))}")
+            raise TagFileError(
+                f"{path}: row {row + 1}: unknown {axis} label {frame[axis].iloc[row]!r}; "
+                f"the taxonomy has {', '.join(schema.labels(axis))}"
+            )
     frame["doc_id"] = frame["doc_id"].astype(str)
     return frame
 
@@ -109,4 +121,6 @@ def _fill_report_fields(table: pd.DataFrame) -> None:
     meta = {doc_id: report_meta(PurePosixPath(doc_id), None) for doc_id in ids}
     for field in wanted:
         derived = table["doc_id"].map({doc_id: getattr(m, field) for doc_id, m in meta.items()})
-        table[field] = derived if field not in table.columns else table[field].where(table[field].notna(), derived)
+        table[field] = (
+            derived if field not in table.columns else table[field].where(table[field].notna(), derived)
+        )

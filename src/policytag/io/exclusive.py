@@ -42,8 +42,10 @@ def exclusive_output(path: Path, command: str) -> Iterator[Path]:
 
 
 def _acquire(handle: int, lock: Path, path: Path, command: str) -> None:
-    busy = OutputInUse(f"{path}: another `{command}` is writing this file right now (lock {lock}); "
-                       "wait for it to finish or give another output path")
+    busy = OutputInUse(
+        f"{path}: another `{command}` is writing this file right now (lock {lock}); "
+        "wait for it to finish or give another output path"
+    )
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -41,15 +41,19 @@ class ReadLimits:
         """Why a file of `size` unpacked bytes is refused, or None when it is within the limit."""
         if size <= self.file_mb * MB:
             return None
-        return (f"unpacks to {_mb(size)} MB, over the {self.file_mb} MB limit for one file; skipped without "
-                f"reading it. If it really is one report, raise the limit: {FILE_ENV}=<MB>")
+        return (
+            f"unpacks to {_mb(size)} MB, over the {self.file_mb} MB limit for one file; skipped without "
+            f"reading it. If it really is one report, raise the limit: {FILE_ENV}=<MB>"
+        )
 
     def archive_problem(self, total: int, member: str) -> str | None:
         """Why the archive stops at `member` (its members so far unpack to `total` bytes), or None."""
         if total <= self.archive_mb * MB:
             return None
-        return (f"members unpack to more than the {self.archive_mb} MB limit for one archive at {member}; "
-                f"it and the members after it were skipped. Raise the limit: {ARCHIVE_ENV}=<MB>")
+        return (
+            f"members unpack to more than the {self.archive_mb} MB limit for one archive at {member}; "
+            f"it and the members after it were skipped. Raise the limit: {ARCHIVE_ENV}=<MB>"
+        )
 
 
 def read_capped(handle: BinaryIO, size_limit: int) -> bytes | None:

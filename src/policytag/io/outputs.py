@@ -40,10 +40,14 @@ def claim(target: Path, kind: str, is_own: Callable[[Path], bool], overwrite: bo
     if target.is_dir() and not target.is_symlink() and (not any(target.iterdir()) or is_own(target)):
         return
     if holds_run(target):
-        raise OutputRefused(f"{target}: holds a training run, which is never removed; choose another output folder")
+        raise OutputRefused(
+            f"{target}: holds a training run, which is never removed; choose another output folder"
+        )
     if not overwrite:
         what = "a folder that is not " + kind if target.is_dir() else "a file"
-        raise OutputRefused(f"{target}: {what}; not replaced. Choose another output, or give --overwrite to replace it")
+        raise OutputRefused(
+            f"{target}: {what}; not replaced. Choose another output, or give --overwrite to replace it"
+        )
 
 
 def unique_sibling(target: Path, purpose: str) -> Path:

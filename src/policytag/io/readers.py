@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +17,12 @@ from pathlib import PurePosixPath
 
 import yaml
 
+from policytag.io.limits import ReadLimits
 from policytag.runtime.blocks import Block, text_blocks
 from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.runtime.headings import starts_with_heading_marker
 from policytag.runtime.reading import read_text_report
 from policytag.runtime.segment import SENTENCE_ENDS
-from policytag.io.limits import ReadLimits
 
 
 @dataclass
@@ -52,7 +51,9 @@ def read_report(source: str, rel: PurePosixPath, data: bytes) -> RawReport:
     reader(report, data)
     if not report.blocks and not report.records:
         if report.warnings:  # a JSONL file whose every line was skipped: say why, not just "no text"
-            raise UnreadableFile(f"no usable line ({len(report.warnings)} skipped; first: {report.warnings[0]})")
+            raise UnreadableFile(
+                f"no usable line ({len(report.warnings)} skipped; first: {report.warnings[0]})"
+            )
         raise UnreadableFile("no text in file")
     return report
 
@@ -114,8 +115,10 @@ def _read_pdf(report: RawReport, data: bytes) -> None:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):  # AES needs `cryptography` (a dependency)
-            raise UnreadableFile("PDF is protected by a password; save a copy without it (e.g. "
-                                 "`qpdf --decrypt --password=… in.pdf out.pdf`) and read that")
+            raise UnreadableFile(
+                "PDF is protected by a password; save a copy without it (e.g. "
+                "`qpdf --decrypt --password=… in.pdf out.pdf`) and read that"
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableFile:
         raise

@@ -36,7 +36,9 @@ class SourceFile:
     error: str | None = None
 
 
-def iter_source_files(inputs: list[Path], limits: ReadLimits | None = None, read: bool = True) -> Iterator[SourceFile]:
+def iter_source_files(
+    inputs: list[Path], limits: ReadLimits | None = None, read: bool = True
+) -> Iterator[SourceFile]:
     """Yield every file under `inputs`; unknown types, unreadable paths and files over `limits`
     (default: from the environment) come with an error. With `read=False` the same files come
     in the same order without their bytes (a cheap listing, e.g. to name reports first)."""
@@ -115,7 +117,14 @@ class _Walk:
         try:
             members = _zip_members(path) if path.name.lower().endswith(".zip") else _tar_members(path)
             yield from self.members(path, members)
-        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as err:
+        except (
+            tarfile.TarError,
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            zlib.error,
+            NotImplementedError,
+        ) as err:
             # NotImplementedError: a zip compression method Python cannot unpack
             yield SourceFile(str(path), PurePosixPath(path.name), error=f"damaged archive: {err}")
 
@@ -153,7 +162,11 @@ def _not_regular(path: Path) -> str | None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "dangling symbolic link (its target does not exist); skipped" if path.is_symlink() else "removed while reading"
+        return (
+            "dangling symbolic link (its target does not exist); skipped"
+            if path.is_symlink()
+            else "removed while reading"
+        )
     except OSError as err:
         return f"cannot read: {err.strerror}"
     if stat.S_ISDIR(mode):

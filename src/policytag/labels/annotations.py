@@ -76,7 +76,9 @@ def read_label_studio(path: Path) -> list[dict]:
         tasks = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as err:
         raise ValueError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from err
-    if not isinstance(tasks, list) or not all(isinstance(t, dict) and "text" in t.get("data", {}) for t in tasks):
+    if not isinstance(tasks, list) or not all(
+        isinstance(t, dict) and "text" in t.get("data", {}) for t in tasks
+    ):
         raise ValueError(f"{path}: expected a Label Studio task list (objects with data.text)")
     return [label_studio_row(task) for task in tasks]
 

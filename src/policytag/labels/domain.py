@@ -69,7 +69,9 @@ class DomainLabeler:
         # is one hit for safety rather than also a hit for the bare `安全`.
         ordered = sorted(self._term_domains, key=len, reverse=True)
         self._terms = re.compile("|".join(map(re.escape, ordered)))
-        self._general = re.compile("|".join(map(re.escape, rules.general_cues))) if rules.general_cues else None
+        self._general = (
+            re.compile("|".join(map(re.escape, rules.general_cues))) if rules.general_cues else None
+        )
 
     def hits(self, text: str) -> Counter[str]:
         """Term hits per domain in `text`."""
@@ -89,7 +91,9 @@ class DomainLabeler:
         heading_share = _shares(heading_hits)
         general = self._general_vote(paragraph.text, text_hits, lexicon_share)
 
-        scores = {d: lexicon_share.get(d, 0.0) + r.heading_weight * heading_share.get(d, 0.0) for d in self.domains}
+        scores = {
+            d: lexicon_share.get(d, 0.0) + r.heading_weight * heading_share.get(d, 0.0) for d in self.domains
+        }
         if general:
             scores["general"] = scores.get("general", 0.0) + r.general_cue_weight + r.min_margin
         votes = {

@@ -42,7 +42,9 @@ def _rule_stats(rows: Sequence[ScoredParagraph], axis: str, name: str, rules: li
     others = [n for n in rules if n != name]
     overlap = sum(1 for r in fired if any(r.votes[axis].get(o) for o in others))
     conflict = sum(
-        1 for r in fired if any(r.votes[axis].get(o) and r.votes[axis][o] != r.votes[axis][name] for o in others)
+        1
+        for r in fired
+        if any(r.votes[axis].get(o) and r.votes[axis][o] != r.votes[axis][name] for o in others)
     )
     stats = _label_stats(rows, axis, lambda r: r.votes[axis].get(name))
     n = len(fired)

@@ -92,7 +92,9 @@ class RoleLabeler:
         self._section = {k: _any(getattr(rules.section, k)) for k in ("problem", "review", "plan")}
         self._subsection = {k: _any(getattr(rules.subsection, k)) for k in ("problem", "plan")}
         self._opener = _any(rules.problem_openers)
-        self._text = {k: [re.compile(p) for p in getattr(rules.text_cues, k)] for k in ("plan", "achievement")}
+        self._text = {
+            k: [re.compile(p) for p in getattr(rules.text_cues, k)] for k in ("plan", "achievement")
+        }
 
     def label_report(self, paragraphs: Sequence[Paragraph], year: int | None) -> list[dict[str, str | None]]:
         """Per paragraph, each rule's vote (None where it abstains)."""

@@ -41,7 +41,9 @@ class LabelSchema:
         """Return `label` when it is a known id of `axis` (or None); raise naming `where` otherwise."""
         if label is None or label in self.labels(axis):
             return label
-        raise ValueError(f"{where}: unknown {axis} label {label!r}; expected one of {', '.join(self.labels(axis))}")
+        raise ValueError(
+            f"{where}: unknown {axis} label {label!r}; expected one of {', '.join(self.labels(axis))}"
+        )
 
     @classmethod
     def of_model(cls, settings) -> LabelSchema:

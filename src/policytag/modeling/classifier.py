@@ -22,7 +22,9 @@ HEADS_FILE = "heads.safetensors"
 class TwoHeadClassifier(nn.Module):
     """Shared encoder, mean pooling over tokens and windows, a role head and a domain head."""
 
-    def __init__(self, encoder: nn.Module, role_labels: list[str], domain_labels: list[str], dropout: float = 0.1):
+    def __init__(
+        self, encoder: nn.Module, role_labels: list[str], domain_labels: list[str], dropout: float = 0.1
+    ):
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
@@ -31,21 +33,32 @@ class TwoHeadClassifier(nn.Module):
         self.role_head = nn.Linear(hidden, len(role_labels))
         self.domain_head = nn.Linear(hidden, len(domain_labels))
 
-    def lower_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: int) -> torch.Tensor:
+    def lower_states(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: int
+    ) -> torch.Tensor:
         """Hidden states after the embeddings and the lowest `layers` encoder layers."""
         hidden = self.encoder.embeddings(input_ids=input_ids)
         return self._layers(hidden, attention_mask, 0, layers)
 
-    def _layers(self, hidden: torch.Tensor, attention_mask: torch.Tensor, start: int, stop: int | None) -> torch.Tensor:
+    def _layers(
+        self, hidden: torch.Tensor, attention_mask: torch.Tensor, start: int, stop: int | None
+    ) -> torch.Tensor:
         from transformers.masking_utils import create_bidirectional_mask
 
-        mask = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden, attention_mask=attention_mask)
+        mask = create_bidirectional_mask(
+            config=self.encoder.config, inputs_embeds=hidden, attention_mask=attention_mask
+        )
         for layer in self.encoder.encoder.layer[start:stop]:
             hidden = layer(hidden, mask)
         return hidden
 
-    def window_vectors(self, input_ids: torch.Tensor | None, attention_mask: torch.Tensor,
-                       lower: torch.Tensor | None = None, from_layer: int = 0) -> torch.Tensor:
+    def window_vectors(
+        self,
+        input_ids: torch.Tensor | None,
+        attention_mask: torch.Tensor,
+        lower: torch.Tensor | None = None,
+        from_layer: int = 0,
+    ) -> torch.Tensor:
         """One vector per window: the mean of its tokens' last hidden states. With `lower`
         (the states after `from_layer` layers, see `lower_states`), only the layers above run."""
         if lower is None:
@@ -55,13 +68,21 @@ class TwoHeadClassifier(nn.Module):
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
-    def window_logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def window_logits(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Both heads per window; the mean over a paragraph's windows equals `forward` (heads are linear)."""
         windows = self.window_vectors(input_ids, attention_mask)
         return self.role_head(windows), self.domain_head(windows)
 
-    def embed(self, input_ids: torch.Tensor | None, attention_mask: torch.Tensor, paragraph_of: torch.Tensor,
-              lower: torch.Tensor | None = None, from_layer: int = 0) -> torch.Tensor:
+    def embed(
+        self,
+        input_ids: torch.Tensor | None,
+        attention_mask: torch.Tensor,
+        paragraph_of: torch.Tensor,
+        lower: torch.Tensor | None = None,
+        from_layer: int = 0,
+    ) -> torch.Tensor:
         """One vector per paragraph: token mean within each window, then window mean."""
         windows = self.window_vectors(input_ids, attention_mask, lower, from_layer)
         n = int(paragraph_of.max().item()) + 1 if paragraph_of.numel() else 0
@@ -70,18 +91,35 @@ class TwoHeadClassifier(nn.Module):
         return pooled / counts
 
     def forward(
-        self, input_ids: torch.Tensor | None, attention_mask: torch.Tensor, paragraph_of: torch.Tensor,
-        lower: torch.Tensor | None = None, from_layer: int = 0,
+        self,
+        input_ids: torch.Tensor | None,
+        attention_mask: torch.Tensor,
+        paragraph_of: torch.Tensor,
+        lower: torch.Tensor | None = None,
+        from_layer: int = 0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         pooled = self.dropout(self.embed(input_ids, attention_mask, paragraph_of, lower, from_layer))
         return self.role_head(pooled), self.domain_head(pooled)
 
-    def settings(self, tokenizer, prefix: str, windows: WindowConfig, backbone: dict,
-                 label_names: dict[str, str], context: ContextConfig | None = None) -> ExportSettings:
+    def settings(
+        self,
+        tokenizer,
+        prefix: str,
+        windows: WindowConfig,
+        backbone: dict,
+        label_names: dict[str, str],
+        context: ContextConfig | None = None,
+    ) -> ExportSettings:
         """What a saved model needs to read text the way training did and to decode its heads."""
-        return ExportSettings(labels=LabelMaps(self.role_labels, self.domain_labels), special_ids=special_ids(tokenizer),
-                              windows=windows, prefix=prefix, backbone=backbone, label_names=label_names,
-                              context=context)
+        return ExportSettings(
+            labels=LabelMaps(self.role_labels, self.domain_labels),
+            special_ids=special_ids(tokenizer),
+            windows=windows,
+            prefix=prefix,
+            backbone=backbone,
+            label_names=label_names,
+            context=context,
+        )
 
     def save(self, folder: Path, tokenizer, settings: ExportSettings) -> None:
         """Write encoder, heads, tokenizer, settings and a manifest of them to `folder`."""
@@ -91,8 +129,11 @@ class TwoHeadClassifier(nn.Module):
         self.encoder.config.policytag_labels = {"role": self.role_labels, "domain": self.domain_labels}
         self.encoder.save_pretrained(folder)
         tokenizer.save_pretrained(folder)
-        heads = {f"{name}.{k}": v.detach().contiguous() for name in ("role_head", "domain_head")
-                 for k, v in getattr(self, name).state_dict().items()}
+        heads = {
+            f"{name}.{k}": v.detach().contiguous()
+            for name in ("role_head", "domain_head")
+            for k, v in getattr(self, name).state_dict().items()
+        }
         save_file(heads, str(folder / HEADS_FILE))
         settings.write(folder)
         write_manifest(folder, {"model": "policytag two-head classifier"})
@@ -109,5 +150,7 @@ class TwoHeadClassifier(nn.Module):
         model = cls(encoder, settings.labels.role, settings.labels.domain)
         heads = load_file(str(folder / HEADS_FILE))
         for name in ("role_head", "domain_head"):
-            getattr(model, name).load_state_dict({k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name)})
+            getattr(model, name).load_state_dict(
+                {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name)}
+            )
         return model.eval(), tokenizer, settings

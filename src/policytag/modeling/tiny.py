@@ -22,7 +22,9 @@ def tiny_backbone():
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     # transformers 5 takes the vocabulary as `vocab` and silently ignores a `vocab_file`
-    tokenizer = BertTokenizerFast(vocab={piece: i for i, piece in enumerate(tiny_vocab())}, tokenize_chinese_chars=True)
+    tokenizer = BertTokenizerFast(
+        vocab={piece: i for i, piece in enumerate(tiny_vocab())}, tokenize_chinese_chars=True
+    )
     if tokenizer.vocab_size != len(tiny_vocab()):
         raise RuntimeError(f"tiny tokenizer: {tokenizer.vocab_size} pieces loaded of {len(tiny_vocab())}")
     config = BertConfig(

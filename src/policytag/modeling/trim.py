@@ -43,7 +43,9 @@ def always_kept(pieces: list[str]) -> set[int]:
         core = piece.removeprefix("▁")
         if piece.startswith("<") and piece.endswith(">"):
             kept.add(i)
-        elif len(core) == 1 and ("\u3400" <= core <= "\u9fff" or "\u3000" <= core <= "\u303f" or core.isascii()):
+        elif len(core) == 1 and (
+            "\u3400" <= core <= "\u9fff" or "\u3000" <= core <= "\u303f" or core.isascii()
+        ):
             kept.add(i)
         elif piece == "▁":
             kept.add(i)
@@ -87,7 +89,9 @@ def _write_trimmed(source: Path, tokenizer_json: dict, keep: list[int], folder: 
     (folder / "tokenizer.json").write_text(json.dumps(tokenizer_json, ensure_ascii=False), encoding="utf-8")
 
     settings = json.loads((source / "tokenizer_config.json").read_text(encoding="utf-8"))
-    (folder / "tokenizer_config.json").write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     config = json.loads((source / "config.json").read_text(encoding="utf-8"))
     config["vocab_size"] = len(keep)
     config["pad_token_id"] = new_id[config.get("pad_token_id", 1)]

@@ -14,7 +14,9 @@ from policytag.runtime.windows import ContextConfig, WindowConfig, WindowFraming
 class WindowEncoder:
     """Tokenises texts into windows of token ids for one tokenizer, prefix and `WindowConfig`."""
 
-    def __init__(self, tokenizer, prefix: str, config: WindowConfig, context: ContextConfig | None = None) -> None:
+    def __init__(
+        self, tokenizer, prefix: str, config: WindowConfig, context: ContextConfig | None = None
+    ) -> None:
         self.tokenizer, self.config = tokenizer, config
         prefix_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
         self.framing = WindowFraming(special_ids(tokenizer), tuple(prefix_ids), config, context)
@@ -34,5 +36,8 @@ class WindowEncoder:
     def collate(self, paragraphs: list[list[list[int]]]) -> dict[str, torch.Tensor]:
         """Pad the windows of several paragraphs into one batch, with each window's paragraph."""
         input_ids, attention, owner = pad_windows(paragraphs, self.pad_id)
-        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(attention),
-                "paragraph_of": torch.from_numpy(owner)}
+        return {
+            "input_ids": torch.from_numpy(input_ids),
+            "attention_mask": torch.from_numpy(attention),
+            "paragraph_of": torch.from_numpy(owner),
+        }

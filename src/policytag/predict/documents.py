@@ -54,8 +54,9 @@ def _report_ids(inputs: list[Path], limits: ReadLimits) -> dict[str, list[str]]:
     return ids
 
 
-def iter_documents(inputs: list[Path], segmenter: Segmenter | None = None,
-                   limits: ReadLimits | None = None) -> Iterator[Document]:
+def iter_documents(
+    inputs: list[Path], segmenter: Segmenter | None = None, limits: ReadLimits | None = None
+) -> Iterator[Document]:
     """Each report file under `inputs` (files, folders, archives; JSONL lines with `text`),
     read one at a time: only the current file's bytes are held."""
     segmenter = segmenter or Segmenter()
@@ -73,12 +74,18 @@ def iter_documents(inputs: list[Path], segmenter: Segmenter | None = None,
             continue
         if raw.records is not None:
             paragraphs = [
-                DocumentParagraph(str(r.get("doc_id") or doc_id), i if r.get("index") is None else r["index"],
-                                  normalize(r["section"]) if r.get("section") else None, normalize(r["text"]),
-                                  record_path(r))
+                DocumentParagraph(
+                    str(r.get("doc_id") or doc_id),
+                    i if r.get("index") is None else r["index"],
+                    normalize(r["section"]) if r.get("section") else None,
+                    normalize(r["text"]),
+                    record_path(r),
+                )
                 for i, r in enumerate(raw.records)
             ]
         else:
             found, _ = segmenter.segment(doc_id, raw.blocks)
-            paragraphs = [DocumentParagraph(doc_id, p.index, p.section, p.text, p.section_path) for p in found]
+            paragraphs = [
+                DocumentParagraph(doc_id, p.index, p.section, p.text, p.section_path) for p in found
+            ]
         yield Document(source.source, paragraphs, warnings=list(raw.warnings))

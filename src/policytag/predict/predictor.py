@@ -62,8 +62,12 @@ class Predictor:
         check_backend(backend)
         self.folder, self.settings, self.backend = folder, settings, backend
         self.calibration = settings.calibration or Calibration()
-        self.tagger = TextTagger(file_tokenizer(str(folder / "tokenizer.json")), settings,
-                                 _window_logits(folder, settings, backend, device), self.calibration)
+        self.tagger = TextTagger(
+            file_tokenizer(str(folder / "tokenizer.json")),
+            settings,
+            _window_logits(folder, settings, backend, device),
+            self.calibration,
+        )
 
     @classmethod
     def load(cls, folder: str | Path, backend: str = "auto", threads: int | None = None) -> Predictor:
@@ -78,8 +82,10 @@ class Predictor:
             backend = max(exported, key=lambda b: exported[b]["paragraphs_per_s"]) if exported else "torch"
         missing = [name for name in BACKEND_FILES[backend] if name not in manifest["files"]]
         if missing:
-            raise BrokenExport(f"{folder}: no {missing[0]} in this export's {MANIFEST}, which backend "
-                               f"{backend!r} needs; choose another backend or export again")
+            raise BrokenExport(
+                f"{folder}: no {missing[0]} in this export's {MANIFEST}, which backend "
+                f"{backend!r} needs; choose another backend or export again"
+            )
         _threads(threads)
         return cls(folder, settings, backend)
 
@@ -89,8 +95,10 @@ class Predictor:
         verified by its manifest."""
         check_backend(backend)
         if backend not in ("auto", "torch"):
-            raise ValueError(f"backend {backend!r}: a training run has only the torch backend; "
-                             "export it (`policytag export`) for the others")
+            raise ValueError(
+                f"backend {backend!r}: a training run has only the torch backend; "
+                "export it (`policytag export`) for the others"
+            )
         run = Path(run)
         if not is_run(run):
             raise BrokenExport(f"{run}: not a training run (no {RUN_MARKER})")
@@ -110,8 +118,10 @@ class Predictor:
             return cls.from_run(model, backend=backend)
         if not model.is_dir():
             raise BrokenExport(f"{model}: no such model folder")
-        raise BrokenExport(f"{model}: neither an export (no {MANIFEST}) nor a training run (no {RUN_MARKER}); "
-                           "give a folder that `policytag export` or `policytag train` wrote")
+        raise BrokenExport(
+            f"{model}: neither an export (no {MANIFEST}) nor a training run (no {RUN_MARKER}); "
+            "give a folder that `policytag export` or `policytag train` wrote"
+        )
 
     def predict(self, texts: list[str], sections: list | None = None) -> list[Tag]:
         """One `Tag` per raw text, in order; an empty text gets no labels and `uncertain`.
@@ -135,7 +145,10 @@ class Predictor:
         """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read),
         each file read and tagged only when the previous one has been consumed."""
         for document in iter_documents(checked_paths(paths)):
-            yield document, place(self.tagger.tag(*paragraph_inputs(document.paragraphs)), document.paragraphs)
+            yield (
+                document,
+                place(self.tagger.tag(*paragraph_inputs(document.paragraphs)), document.paragraphs),
+            )
 
 
 def _threads(threads: int | None) -> None:

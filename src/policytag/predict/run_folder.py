@@ -38,12 +38,21 @@ def is_run(folder: Path) -> bool:
 
 def write_run_record(run: Path, train: Path, dev: Path | None, taxonomy: str | None) -> RunRecord:
     train = Path(train).resolve()
-    record = RunRecord(datetime.now(timezone.utc).isoformat(timespec="seconds"), str(train), str(train.parent.parent),
-                       str(Path(dev).resolve()) if dev else None, taxonomy)
-    (Path(run) / RUN_MARKER).write_text(json.dumps(to_dict(record), ensure_ascii=False, indent=2), encoding="utf-8")
+    record = RunRecord(
+        datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        str(train),
+        str(train.parent.parent),
+        str(Path(dev).resolve()) if dev else None,
+        taxonomy,
+    )
+    (Path(run) / RUN_MARKER).write_text(
+        json.dumps(to_dict(record), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     return record
 
 
 def load_run_record(run: Path) -> RunRecord:
     """The marker of run folder `run`; `ConfigError` naming the file when it is missing or broken."""
-    return load_json(RunRecord, Path(run) / RUN_MARKER, "not a training run; give a folder `policytag train` wrote")
+    return load_json(
+        RunRecord, Path(run) / RUN_MARKER, "not a training run; give a folder `policytag train` wrote"
+    )

@@ -96,8 +96,9 @@ def kept_fp32(name: str) -> bool:
     return name.endswith("_head") or is_down_projection(name)
 
 
-def outlier_channels(model: nn.Module, feed: Callable[[], object], factor: float = OUTLIER_FACTOR,
-                     limit: int = MAX_OUTLIERS) -> dict[str, list[int]]:
+def outlier_channels(
+    model: nn.Module, feed: Callable[[], object], factor: float = OUTLIER_FACTOR, limit: int = MAX_OUTLIERS
+) -> dict[str, list[int]]:
     """For each down-projection, the input channels whose largest |activation| while
     `feed()` runs the model exceeds `factor` × the median channel's (at most `limit`)."""
     peaks: dict[str, torch.Tensor] = {}
@@ -106,10 +107,14 @@ def outlier_channels(model: nn.Module, feed: Callable[[], object], factor: float
         def hook(_module, inputs):
             peak = inputs[0].detach().abs().flatten(0, -2).amax(0).float()
             peaks[name] = torch.maximum(peaks[name], peak) if name in peaks else peak
+
         return hook
 
-    handles = [m.register_forward_pre_hook(watch(n)) for n, m in model.named_modules()
-               if isinstance(m, nn.Linear) and is_down_projection(n)]
+    handles = [
+        m.register_forward_pre_hook(watch(n))
+        for n, m in model.named_modules()
+        if isinstance(m, nn.Linear) and is_down_projection(n)
+    ]
     try:
         feed()
     finally:
@@ -122,7 +127,9 @@ def outlier_channels(model: nn.Module, feed: Callable[[], object], factor: float
     return found
 
 
-def quantize_int8(model: TwoHeadClassifier, outliers: dict[str, list[int]] | None = None) -> TwoHeadClassifier:
+def quantize_int8(
+    model: TwoHeadClassifier, outliers: dict[str, list[int]] | None = None
+) -> TwoHeadClassifier:
     """`model` made int8 in place (CPU; no fp32 copy is kept, so memory does not double):
     every encoder Linear in int8, the down-projections split by `outliers` (fp32 when
     `outliers` is None), the heads fp32."""

@@ -12,8 +12,19 @@ from policytag.runtime.tagging import Tag
 
 __all__ = ["COLUMNS", "OutputInUse", "write_tags"]
 
-COLUMNS = ("doc_id", "index", "section", "text", "role", "role_score", "domain", "domain_score",
-           "top_domains", "uncertain", "section_path")
+COLUMNS = (
+    "doc_id",
+    "index",
+    "section",
+    "text",
+    "role",
+    "role_score",
+    "domain",
+    "domain_score",
+    "top_domains",
+    "uncertain",
+    "section_path",
+)
 
 
 def write_tags(path: Path, tags: Iterable[Tag]) -> int:
@@ -24,7 +35,10 @@ def write_tags(path: Path, tags: Iterable[Tag]) -> int:
     if path.suffix.lower() not in (".jsonl", ".csv"):
         raise ValueError(f"{path}: output must end in .jsonl or .csv")
     rows = 0
-    with exclusive_output(path, "policytag predict") as staging, staging.open("w", encoding="utf-8", newline="") as handle:
+    with (
+        exclusive_output(path, "policytag predict") as staging,
+        staging.open("w", encoding="utf-8", newline="") as handle,
+    ):
         writer = csv.DictWriter(handle, COLUMNS) if path.suffix.lower() == ".csv" else None
         if writer:
             writer.writeheader()

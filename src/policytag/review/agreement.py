@@ -67,9 +67,14 @@ def axis_agreement(first: list[str], second: list[str], labels: tuple[str, ...])
         "cohen_kappa": _finite(cohen_kappa_score(first, second, labels=list(labels))),
         "krippendorff_alpha": _alpha([[codes[x] for x in first], [codes[y] for y in second]], len(labels)),
         "per_class": {
-            label: {"a": counts_a[label], "b": counts_b[label], "both": both[label],
-                    "specific_agreement": round(2 * both[label] / (counts_a[label] + counts_b[label]), 4)}
-            for label in labels if counts_a[label] + counts_b[label]
+            label: {
+                "a": counts_a[label],
+                "b": counts_b[label],
+                "both": both[label],
+                "specific_agreement": round(2 * both[label] / (counts_a[label] + counts_b[label]), 4),
+            }
+            for label in labels
+            if counts_a[label] + counts_b[label]
         },
         "confusion": {x: {y: pairs[(x, y)] for y in labels if pairs[(x, y)]} for x in labels if counts_a[x]},
         "disagreements": [{"a": x, "b": y, "count": c} for (x, y), c in pairs.most_common() if x != y],
@@ -84,44 +89,76 @@ def _finite(value: float) -> float | None:
 def _alpha(data: list[list[int]], classes: int) -> float | None:
     if len({v for row in data for v in row}) < 2:
         return None  # no variation at all: alpha is 0/0
-    return _finite(krippendorff.alpha(reliability_data=np.array(data, dtype=float),
-                                      value_domain=list(range(classes)), level_of_measurement="nominal"))
+    return _finite(
+        krippendorff.alpha(
+            reliability_data=np.array(data, dtype=float),
+            value_domain=list(range(classes)),
+            level_of_measurement="nominal",
+        )
+    )
 
 
 def agreement(a_path: Path, b_path: Path, schema: LabelSchema) -> dict:
     """Both axes' agreement between the annotation files `a_path` and `b_path`."""
     pairs, only_a, only_b = pair_rows(read_annotations(a_path, schema), read_annotations(b_path, schema))
     if not pairs:
-        raise ValueError(f"{a_path} and {b_path} share no paragraph (matched by `id`, then by normalised text)")
-    result: dict = {"a": str(a_path), "b": str(b_path), "paired": len(pairs), "only_a": only_a, "only_b": only_b}
+        raise ValueError(
+            f"{a_path} and {b_path} share no paragraph (matched by `id`, then by normalised text)"
+        )
+    result: dict = {
+        "a": str(a_path),
+        "b": str(b_path),
+        "paired": len(pairs),
+        "only_a": only_a,
+        "only_b": only_b,
+    }
     for axis in AXES:
         both = [(x, y) for x, y in pairs if x.get(axis) and y.get(axis)]
-        result[axis] = axis_agreement([x[axis] for x, _ in both], [y[axis] for _, y in both], schema.labels(axis))
+        result[axis] = axis_agreement(
+            [x[axis] for x, _ in both], [y[axis] for _, y in both], schema.labels(axis)
+        )
     both = [(x, y) for x, y in pairs if x.get("domain") and y.get("domain")]
     if both:
-        lenient = sum(x["domain"] == y["domain"] or x["domain"] == y.get("domain_alt")
-                      or y["domain"] == x.get("domain_alt") for x, y in both)
+        lenient = sum(
+            x["domain"] == y["domain"]
+            or x["domain"] == y.get("domain_alt")
+            or y["domain"] == x.get("domain_alt")
+            for x, y in both
+        )
         result["domain"]["lenient_agreement"] = round(lenient / len(both), 4)
     return result
 
 
 def render_markdown(result: dict, top: int = 10) -> str:
     """The figures as Markdown: a summary per axis, per-class agreement, frequent disagreements."""
-    lines = [f"# Agreement: {result['a']} vs {result['b']}", "",
-             f"{result['paired']} paragraphs paired; {result['only_a']} only in A, {result['only_b']} only in B.", "",
-             "| axis | n | agreement | Cohen's κ | Krippendorff's α | lenient (domain_alt) |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"# Agreement: {result['a']} vs {result['b']}",
+        "",
+        f"{result['paired']} paragraphs paired; {result['only_a']} only in A, {result['only_b']} only in B.",
+        "",
+        "| axis | n | agreement | Cohen's κ | Krippendorff's α | lenient (domain_alt) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for axis in AXES:
         m = result[axis]
-        lines.append(f"| {axis} | {m['n']} | {_fmt(m['agreement'])} | {_fmt(m['cohen_kappa'])} | "
-                     f"{_fmt(m['krippendorff_alpha'])} | {_fmt(m.get('lenient_agreement'))} |")
+        lines.append(
+            f"| {axis} | {m['n']} | {_fmt(m['agreement'])} | {_fmt(m['cohen_kappa'])} | "
+            f"{_fmt(m['krippendorff_alpha'])} | {_fmt(m.get('lenient_agreement'))} |"
+        )
     for axis in AXES:
-        lines += ["", f"## {axis}: per class", "", "| label | A | B | both | specific agreement |",
-                  "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"## {axis}: per class",
+            "",
+            "| label | A | B | both | specific agreement |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for label, c in result[axis].get("per_class", {}).items():
             lines.append(f"| {label} | {c['a']} | {c['b']} | {c['both']} | {_fmt(c['specific_agreement'])} |")
         lines += ["", f"Most frequent {axis} disagreements (A → B):", ""]
-        lines += [f"- {d['a']} → {d['b']}: {d['count']}" for d in result[axis].get("disagreements", [])[:top]] or ["- none"]
+        lines += [
+            f"- {d['a']} → {d['b']}: {d['count']}" for d in result[axis].get("disagreements", [])[:top]
+        ] or ["- none"]
     return "\n".join(lines) + "\n"
 
 

@@ -22,8 +22,9 @@ FORMATS = ("jsonl", "labelstudio", "doccano")
 CODEBOOK = "docs/codebook.md"
 
 
-def write_tasks(out: Path, rows: list[dict], fmt: str, schema: LabelSchema, tags: dict,
-                model_version: str | None) -> Path:
+def write_tasks(
+    out: Path, rows: list[dict], fmt: str, schema: LabelSchema, tags: dict, model_version: str | None
+) -> Path:
     """Write `rows` (task rows with `selected_by`) in format `fmt` under `out`; returns the task
     file. `tags` maps paragraph ids to the model's tags (empty without a model)."""
     if fmt not in FORMATS:
@@ -51,15 +52,29 @@ def heading_path(row: dict) -> str:
 
 
 def _label_studio_task(row: dict, tag, model_version: str | None) -> dict:
-    task = {"data": {**{k: v for k, v in row.items() if k != "section_path"}, "section_path": heading_path(row)}}
+    task = {
+        "data": {**{k: v for k, v in row.items() if k != "section_path"}, "section_path": heading_path(row)}
+    }
     if tag is not None:
         result = [
-            {"id": f"{row['id']}/{axis}", "from_name": axis, "to_name": "text", "type": "choices",
-             "value": {"choices": [tag[axis]]}, "score": tag[f"{axis}_score"]}
-            for axis in AXES if tag[axis]
+            {
+                "id": f"{row['id']}/{axis}",
+                "from_name": axis,
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": [tag[axis]]},
+                "score": tag[f"{axis}_score"],
+            }
+            for axis in AXES
+            if tag[axis]
         ]
-        task["predictions"] = [{"model_version": model_version or "policytag", "result": result,
-                                "score": min(tag["role_score"], tag["domain_score"])}]
+        task["predictions"] = [
+            {
+                "model_version": model_version or "policytag",
+                "result": result,
+                "score": min(tag["role_score"], tag["domain_score"]),
+            }
+        ]
     return task
 
 
@@ -73,10 +88,14 @@ def label_studio_config(schema: LabelSchema) -> str:
     (role, domain) and an optional second domain (`domain_alt`); choice values are taxonomy ids."""
 
     def choices(name: str, axis: str, required: bool) -> list[str]:
-        lines = [f'  <Choices name="{name}" toName="text" choice="single" showInline="true"'
-                 f' required="{str(required).lower()}">']
-        lines += [f"    <Choice value={quoteattr(label)} hint={quoteattr(schema.names.get(label, label))}/>"
-                  for label in schema.labels(axis)]
+        lines = [
+            f'  <Choices name="{name}" toName="text" choice="single" showInline="true"'
+            f' required="{str(required).lower()}">'
+        ]
+        lines += [
+            f"    <Choice value={quoteattr(label)} hint={quoteattr(schema.names.get(label, label))}/>"
+            for label in schema.labels(axis)
+        ]
         return [*lines, "  </Choices>"]
 
     lines = [

@@ -39,11 +39,15 @@ class SelectConfig:
         if self.format not in FORMATS:
             raise ConfigError(f"--format {self.format!r}: choose one of {', '.join(FORMATS)}")
         if self.strategy == "uncertainty" and self.model is None:
-            raise ConfigError("--strategy uncertainty needs a model: give an export or run folder with --model")
+            raise ConfigError(
+                "--strategy uncertainty needs a model: give an export or run folder with --model"
+            )
         if self.n < 1 or (self.per_report is not None and self.per_report < 1):
             raise ConfigError("--n and --per-report must be at least 1")
         if self.strategy == "uncertainty" and self.pool < self.n:
-            raise ConfigError(f"--pool {self.pool} is smaller than --n {self.n}: the pool is what gets ranked")
+            raise ConfigError(
+                f"--pool {self.pool} is smaller than --n {self.n}: the pool is what gets ranked"
+            )
 
 
 def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: PrepareConfig) -> dict:
@@ -54,7 +58,9 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
         from policytag.predict.predictor import Predictor
 
         predictor = Predictor.open(config.model)
-    exclusions = build_exclusions(config.data, list(config.exclude), prepare_config)  # its errors before the long read
+    exclusions = build_exclusions(
+        config.data, list(config.exclude), prepare_config
+    )  # its errors before the long read
     candidates, skipped = load_candidates(inputs, prepare_config)
     read = len(candidates)
     # excluded paragraphs leave before any strategy draws, so they never shift its random order
@@ -67,7 +73,9 @@ def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: 
     elif config.strategy == "diverse":
         picked, tags = pick_diverse(candidates, config.n, exclusions, rng, config.per_report, predict)
     else:
-        picked, tags = pick_uncertain(candidates, config.n, exclusions, rng, predict, config.pool, config.per_report)
+        picked, tags = pick_uncertain(
+            candidates, config.n, exclusions, rng, predict, config.pool, config.per_report
+        )
     if predictor is not None and config.format != "jsonl":
         missing = [row for row in picked if row["id"] not in tags]
         tags.update(zip((r["id"] for r in missing), predict([r["text"] for r in missing])))
@@ -97,7 +105,9 @@ def _with_progress(predict, chunk: int = 256):
         from tqdm import tqdm
 
         tags: list = []
-        for start in tqdm(range(0, len(texts), chunk), desc=f"scoring {len(texts):,} paragraphs", unit=" batches"):
+        for start in tqdm(
+            range(0, len(texts), chunk), desc=f"scoring {len(texts):,} paragraphs", unit=" batches"
+        ):
             tags += predict(texts[start : start + chunk])
         return tags
 

@@ -51,8 +51,9 @@ class _Picks:
         return (row for row in rows if self.eligible(row))
 
 
-def pick_random(candidates: list[dict], n: int, exclusions: Exclusions, rng: random.Random,
-                per_report: int | None = None) -> list[dict]:
+def pick_random(
+    candidates: list[dict], n: int, exclusions: Exclusions, rng: random.Random, per_report: int | None = None
+) -> list[dict]:
     """`n` paragraphs drawn uniformly from the eligible candidates."""
     picks = _Picks(exclusions, per_report)
     for row in picks.eligible_stream(rng.sample(candidates, len(candidates))):
@@ -70,8 +71,15 @@ def margin(tag) -> float:
     return min(2 * tag["role_score"] - 1, top[0] - top[1])
 
 
-def pick_uncertain(candidates: list[dict], n: int, exclusions: Exclusions, rng: random.Random,
-                   predict: Predict, pool: int, per_report: int | None = None) -> tuple[list[dict], dict]:
+def pick_uncertain(
+    candidates: list[dict],
+    n: int,
+    exclusions: Exclusions,
+    rng: random.Random,
+    predict: Predict,
+    pool: int,
+    per_report: int | None = None,
+) -> tuple[list[dict], dict]:
     """The `n` least certain (`margin`) of a random pool of `pool` eligible candidates;
     also the tags of the whole pool by paragraph id."""
     screen = _Picks(exclusions, None)
@@ -91,8 +99,14 @@ def pick_uncertain(candidates: list[dict], n: int, exclusions: Exclusions, rng: 
     return picks.rows, tags
 
 
-def pick_diverse(candidates: list[dict], n: int, exclusions: Exclusions, rng: random.Random,
-                 per_report: int | None = None, predict: Predict | None = None) -> tuple[list[dict], dict]:
+def pick_diverse(
+    candidates: list[dict],
+    n: int,
+    exclusions: Exclusions,
+    rng: random.Random,
+    per_report: int | None = None,
+    predict: Predict | None = None,
+) -> tuple[list[dict], dict]:
     """`n` paragraphs spread over levels, regions, years and reports (and, with `predict`, over
     predicted domains); also the tags computed on the way, by paragraph id.
 
@@ -134,13 +148,19 @@ def _report_order(by_report: dict[str, list[dict]], used: Counter, rng: random.R
             remaining = levels[level]
             if not remaining:
                 continue
-            best = min(range(len(remaining)), key=lambda i: used[("region", by_report[remaining[i]][0]["region"])]
-                       + used[("year", by_report[remaining[i]][0]["year"])])
+            best = min(
+                range(len(remaining)),
+                key=lambda i: (
+                    used[("region", by_report[remaining[i]][0]["region"])]
+                    + used[("year", by_report[remaining[i]][0]["year"])]
+                ),
+            )
             yield remaining.pop(best)
 
 
-def _from_report(rows: list[dict], quota: int, picks: _Picks, used: Counter, tags: dict,
-                 predict: Predict | None) -> int:
+def _from_report(
+    rows: list[dict], quota: int, picks: _Picks, used: Counter, tags: dict, predict: Predict | None
+) -> int:
     """Take up to `quota` eligible paragraphs of one report (shuffled already); returns how many."""
     fresh = [r for r in rows if r["text"] not in picks.texts]
     if predict is None:

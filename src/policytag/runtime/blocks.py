@@ -16,4 +16,6 @@ class Block:
 
 def text_blocks(text: str) -> list[Block]:
     """One block per non-empty line, stripped, with its 1-based line number."""
-    return [Block(line.strip(), number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return [
+        Block(line.strip(), number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()
+    ]

@@ -27,7 +27,9 @@ def checked_texts(texts: object) -> list:
     """`texts` as a list, when it is a list (or other iterable) of strings or None; `TypeError`
     naming the first item of another type (a lone string is refused: wrap it in a list)."""
     if isinstance(texts, (str, bytes)):
-        raise TypeError("predict takes a list of texts, not one string; wrap a single text in a list: predict([text])")
+        raise TypeError(
+            "predict takes a list of texts, not one string; wrap a single text in a list: predict([text])"
+        )
     return _items(texts, "texts", (str, type(None)), "a string", "predict")
 
 
@@ -35,9 +37,14 @@ def checked_paths(paths: object) -> list:
     """`paths` as a list of `Path`s, when it is a list (or other iterable) of str or Path;
     `TypeError` naming the first item of another type (a lone path is refused: wrap it in a list)."""
     if isinstance(paths, (str, bytes, Path)):
-        raise TypeError("predict_documents takes a list of paths, not one path; "
-                        "wrap it in a list: predict_documents([path])")
-    return [Path(p) for p in _items(paths, "paths", (str, Path), "a path (str or pathlib.Path)", "predict_documents")]
+        raise TypeError(
+            "predict_documents takes a list of paths, not one path; "
+            "wrap it in a list: predict_documents([path])"
+        )
+    return [
+        Path(p)
+        for p in _items(paths, "paths", (str, Path), "a path (str or pathlib.Path)", "predict_documents")
+    ]
 
 
 def _items(items: object, name: str, allowed: tuple[type, ...], expected: str, call: str) -> list:
@@ -47,5 +54,7 @@ def _items(items: object, name: str, allowed: tuple[type, ...], expected: str, c
         raise TypeError(f"{call} takes a list of {name}, got {type(items).__name__}") from None
     for i, item in enumerate(listed):
         if not isinstance(item, allowed):
-            raise TypeError(f"{name}[{i}] is {type(item).__name__}; {call} expects {expected} at every position")
+            raise TypeError(
+                f"{name}[{i}] is {type(item).__name__}; {call} expects {expected} at every position"
+            )
     return listed

@@ -61,7 +61,9 @@ def _strict(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as err:
-        raise UnreadableFile(f"starts with a {encoding} byte-order mark but is not {encoding}: {err}") from err
+        raise UnreadableFile(
+            f"starts with a {encoding} byte-order mark but is not {encoding}: {err}"
+        ) from err
 
 
 def _chinese_utf16(data: bytes) -> str | None:
@@ -88,8 +90,14 @@ def _mostly_chinese(text: str) -> bool:
     if not chars:
         return False
     ideographs = sum(1 for ch in chars if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
-    plain = sum(1 for ch in chars if " " < ch < "\x7f" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
-                or "\u2000" <= ch <= "\u206f")
+    plain = sum(
+        1
+        for ch in chars
+        if " " < ch < "\x7f"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u2000" <= ch <= "\u206f"
+    )
     return ideographs >= 0.3 * len(chars) and ideographs + plain >= 0.97 * len(chars)
 
 

@@ -37,7 +37,9 @@ _TITLE_END = re.compile(
 )
 # Top-level titles also end after the words that close section names
 # (`二、存在问题和下步工作打算近年来，…`); sub-titles run to their full stop.
-_TOP_TITLE_END = re.compile(r"(?<=打算|计划|安排|思路|回顾|问题|不足|困难|短板|成效|情况|做法|目标)(?![，、和及与])")
+_TOP_TITLE_END = re.compile(
+    r"(?<=打算|计划|安排|思路|回顾|问题|不足|困难|短板|成效|情况|做法|目标)(?![，、和及与])"
+)
 # `二、三产业…` and `一、二等奖` list numbers, not sections; titles hold no clause
 # breaks or figures (`二、三产业比例调整为18.06:81.94；…`).
 _NOT_A_TITLE_START = re.compile(rf"[{_CN_NUM}][、产等]")
@@ -130,7 +132,7 @@ def run_in_title(text: str, max_chars: int) -> tuple[Heading, str] | None:
     found = marker_level(text)
     if found is None:
         summary = _SUMMARY_TITLE.match(text)
-        return (Heading(summary.group(), 1), text[summary.end():]) if summary else None
+        return (Heading(summary.group(), 1), text[summary.end() :]) if summary else None
     if _NOT_A_TITLE_START.match(text, found[1]):
         return None
     level, start = found

@@ -14,7 +14,9 @@ from pathlib import Path
 from policytag.runtime.checksum import sha256
 
 MANIFEST = "manifest.json"
-STAGING_MARKER = ".policytag-staging"  # in a folder being written; removed just before it is renamed into place
+STAGING_MARKER = (
+    ".policytag-staging"  # in a folder being written; removed just before it is renamed into place
+)
 ALWAYS_NEEDED = ("policytag.json", "tokenizer.json")
 
 
@@ -23,8 +25,11 @@ class BrokenExport(ValueError):
 
 
 def write_manifest(folder: Path, meta: dict) -> None:
-    files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
-             for p in sorted(folder.iterdir()) if p.is_file() and p.name not in (MANIFEST, STAGING_MARKER)}
+    files = {
+        p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name not in (MANIFEST, STAGING_MARKER)
+    }
     (folder / MANIFEST).write_text(json.dumps({**meta, "files": files}, indent=2), encoding="utf-8")
 
 
@@ -34,11 +39,15 @@ def verify(folder: Path, needs: tuple[str, ...] = ()) -> dict:
     if not folder.is_dir():
         raise BrokenExport(f"{folder}: no such model folder")
     if (folder / STAGING_MARKER).exists():
-        raise BrokenExport(f"{folder}: an unfinished export or model (staging folder, interrupted?); "
-                           "use the finished folder, or export again")
+        raise BrokenExport(
+            f"{folder}: an unfinished export or model (staging folder, interrupted?); "
+            "use the finished folder, or export again"
+        )
     path = folder / MANIFEST
     if not path.is_file():
-        raise BrokenExport(f"{folder}: no {MANIFEST}; the folder is incomplete (interrupted?): export it again")
+        raise BrokenExport(
+            f"{folder}: no {MANIFEST}; the folder is incomplete (interrupted?): export it again"
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
@@ -47,7 +56,9 @@ def verify(folder: Path, needs: tuple[str, ...] = ()) -> dict:
         raise BrokenExport(f"{path}: not a readable manifest ({err}); export it again") from err
     for name in (*ALWAYS_NEEDED, *needs):
         if name not in entries:
-            raise BrokenExport(f"{folder}: {MANIFEST} does not list {name}; the folder is incomplete: export it again")
+            raise BrokenExport(
+                f"{folder}: {MANIFEST} does not list {name}; the folder is incomplete: export it again"
+            )
     for name, (size, digest) in entries.items():
         file = folder / name
         if not file.is_file():

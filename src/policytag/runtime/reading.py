@@ -30,7 +30,9 @@ def read_text_report(suffix: str, data: bytes) -> TextReport:
     """Decode a .txt or .md file's bytes into blocks; raises `UnreadableFile` for empty or
     binary data and `ValueError` for another suffix."""
     if suffix.lower() not in TEXT_FORMATS:
-        raise ValueError(f"not a plain-text report ({suffix or 'no suffix'}); readable: {', '.join(TEXT_FORMATS)}")
+        raise ValueError(
+            f"not a plain-text report ({suffix or 'no suffix'}); readable: {', '.join(TEXT_FORMATS)}"
+        )
     text, encoding = decode_bytes(data)
     if suffix.lower() == ".txt":
         return TextReport(text_blocks(text), encoding)
@@ -52,7 +54,7 @@ def markdown_blocks(text: str) -> tuple[list[Block], str | None]:
     if match:
         front_matter = match.group(1)
         offset = text.count("\n", 0, match.end())
-        text = text[match.end():]
+        text = text[match.end() :]
     text = _MD_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # keeps line numbers
     blocks = []
     for block in text_blocks(text):

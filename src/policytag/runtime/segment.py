@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from policytag.runtime.checks import check_patterns
 from policytag.runtime.blocks import Block
+from policytag.runtime.checks import check_patterns
 from policytag.runtime.headings import (
     ENUMERATION_LEVEL,
     Heading,
@@ -30,7 +30,6 @@ from policytag.runtime.headings import (
 )
 from policytag.runtime.mojibake import count_mojibake
 from policytag.runtime.normalize import normalize
-
 
 # What a paragraph (or a line of one) may end with; anything else stops in mid-sentence.
 SENTENCE_ENDS = tuple("。！？：；…”’」』）)】》!?:;")
@@ -69,7 +68,9 @@ class SegmentConfig:
         for name in ("non_paragraph", "glossary_headings"):
             check_patterns(name, getattr(self, name))
         if self.min_chars < 1 or self.max_heading_chars < 2 or self.max_paragraph_chars < 100:
-            raise ValueError("min_chars ≥ 1, max_heading_chars ≥ 2 and max_paragraph_chars ≥ 100 are required")
+            raise ValueError(
+                "min_chars ≥ 1, max_heading_chars ≥ 2 and max_paragraph_chars ≥ 100 are required"
+            )
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,18 @@ class Segmenter:
         if previous.heading or block.heading:
             return False
         before, after = normalize(previous.text), normalize(block.text)
-        prose = "。" in before or ("，" in before and len(before) > self.config.max_heading_chars
-                                   and not starts_with_heading_marker(before))
-        return (prose and not before.endswith(SENTENCE_ENDS) and not starts_with_heading_marker(after)
-                and bare_heading(after, self.config.max_heading_chars) is None
-                and not self._skipped(after))
+        prose = "。" in before or (
+            "，" in before
+            and len(before) > self.config.max_heading_chars
+            and not starts_with_heading_marker(before)
+        )
+        return (
+            prose
+            and not before.endswith(SENTENCE_ENDS)
+            and not starts_with_heading_marker(after)
+            and bare_heading(after, self.config.max_heading_chars) is None
+            and not self._skipped(after)
+        )
 
     def _pieces(self, outline: Outline, spaced: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Paragraphs in one piece of a line, opening the headings met on the way."""
@@ -187,7 +195,9 @@ class Segmenter:
         text, glossary = self._trailing_glossary(text)
         if run_in is not None:  # `（三）…` closes `（二）` and is its own nearest heading
             self._open(outline, title)
-        elif (marker := marker_level(text)) is not None:  # a numbered paragraph with no title still closes `（二）`
+        elif (
+            marker := marker_level(text)
+        ) is not None:  # a numbered paragraph with no title still closes `（二）`
             outline.close_to(marker[0])
         if len(text) >= self.config.min_chars:
             yield text, outline.path()
@@ -201,7 +211,7 @@ class Segmenter:
     def _trailing_glossary(self, text: str) -> tuple[str, Heading | None]:
         """`…献礼！主要名词解释：` – a glossary title run on after a paragraph's last sentence."""
         end = max(text.rfind(stop) for stop in "。！？!?")
-        tail = text[end + 1:].strip()
+        tail = text[end + 1 :].strip()
         if end < 0 or not tail or len(tail) > self.config.max_heading_chars:
             return text, None
         if not self._is_glossary(tail):
@@ -218,7 +228,9 @@ class Segmenter:
     def _open(self, outline: Outline, heading: Heading) -> None:
         outline.open(heading, glossary=self._is_glossary(heading.text))
 
-    def _cut_long(self, found: list[tuple[str, tuple[str, ...], int, int]]) -> Iterator[tuple[str, tuple[str, ...], int, int]]:
+    def _cut_long(
+        self, found: list[tuple[str, tuple[str, ...], int, int]]
+    ) -> Iterator[tuple[str, tuple[str, ...], int, int]]:
         limit = self.config.max_paragraph_chars
         for text, path, line, mojibake in found:
             if len(text) <= limit:

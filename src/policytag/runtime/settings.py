@@ -81,17 +81,23 @@ class ExportSettings:
 
     def __post_init__(self) -> None:
         if self.format > SETTINGS_FORMAT:
-            raise ValueError(f"format {self.format}: written by a newer policytag (this one reads up to "
-                             f"{SETTINGS_FORMAT}); upgrade policytag")
+            raise ValueError(
+                f"format {self.format}: written by a newer policytag (this one reads up to "
+                f"{SETTINGS_FORMAT}); upgrade policytag"
+            )
         missing = [k for k in ("first", "last", "pad") if k not in self.special_ids]
         if missing:
             raise ValueError(f"special_ids: {missing[0]!r} is missing")
 
     def write(self, folder: Path) -> None:
-        (folder / SETTINGS_FILE).write_text(json.dumps(to_dict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        (folder / SETTINGS_FILE).write_text(
+            json.dumps(to_dict(self), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
 
 
 def load_settings(folder: Path) -> ExportSettings:
     """The settings of a saved model or export folder; `ConfigError` naming the file when
     it is missing, not JSON, or does not fit `ExportSettings`."""
-    return load_json(ExportSettings, Path(folder) / SETTINGS_FILE, "no such file; not a saved model or export folder")
+    return load_json(
+        ExportSettings, Path(folder) / SETTINGS_FILE, "no such file; not a saved model or export folder"
+    )

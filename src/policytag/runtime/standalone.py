@@ -28,9 +28,12 @@ class StandalonePredictor:
     def __init__(self, folder: Path, threads: int | None = None) -> None:
         verify(folder, needs=(ONNX_FILE,))
         self.settings = load_settings(folder)
-        self.tagger = TextTagger(file_tokenizer(str(folder / "tokenizer.json")), self.settings,
-                                 OnnxWindowLogits(str(folder / ONNX_FILE), threads),
-                                 self.settings.calibration or Calibration())
+        self.tagger = TextTagger(
+            file_tokenizer(str(folder / "tokenizer.json")),
+            self.settings,
+            OnnxWindowLogits(str(folder / ONNX_FILE), threads),
+            self.settings.calibration or Calibration(),
+        )
         self.segmenter = Segmenter()
 
     def predict(self, texts: list[str], sections: list | None = None) -> list[Tag]:

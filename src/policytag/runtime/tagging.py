@@ -29,8 +29,9 @@ def pool_windows(logits: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return (summed / np.bincount(owner, minlength=n).clip(min=1)[:, None]).astype(np.float32)
 
 
-def paragraph_logits(windows: list[list[list[int]]], run: WindowLogits, pad_id: int,
-                     batch_tokens: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+def paragraph_logits(
+    windows: list[list[list[int]]], run: WindowLogits, pad_id: int, batch_tokens: int = 4096
+) -> tuple[np.ndarray, np.ndarray]:
     """Role and domain logits per paragraph, in input order.
 
     Paragraphs go shortest first in batches of about `batch_tokens` padded tokens, so
@@ -94,8 +95,14 @@ class Tag:
         return row
 
 
-def make_tags(texts: list[str], role_p: np.ndarray, domain_p: np.ndarray, role_labels: list[str],
-              domain_labels: list[str], calibration: Calibration) -> list[Tag]:
+def make_tags(
+    texts: list[str],
+    role_p: np.ndarray,
+    domain_p: np.ndarray,
+    role_labels: list[str],
+    domain_labels: list[str],
+    calibration: Calibration,
+) -> list[Tag]:
     """Tags from calibrated probabilities; an empty text gets no labels and is uncertain."""
     tags = []
     for i, text in enumerate(texts):
@@ -105,15 +112,18 @@ def make_tags(texts: list[str], role_p: np.ndarray, domain_p: np.ndarray, role_l
         r, d = int(role_p[i].argmax()), int(domain_p[i].argmax())
         top = np.argsort(-domain_p[i])[:3]
         role_score, domain_score = float(role_p[i, r]), float(domain_p[i, d])
-        tags.append(Tag(
-            text=text,
-            role=role_labels[r],
-            role_score=round(role_score, 4),
-            domain=domain_labels[d],
-            domain_score=round(domain_score, 4),
-            top_domains=[(domain_labels[j], round(float(domain_p[i, j]), 4)) for j in top],
-            uncertain=role_score < calibration.role_threshold or domain_score < calibration.domain_threshold,
-        ))
+        tags.append(
+            Tag(
+                text=text,
+                role=role_labels[r],
+                role_score=round(role_score, 4),
+                domain=domain_labels[d],
+                domain_score=round(domain_score, 4),
+                top_domains=[(domain_labels[j], round(float(domain_p[i, j]), 4)) for j in top],
+                uncertain=role_score < calibration.role_threshold
+                or domain_score < calibration.domain_threshold,
+            )
+        )
     return tags
 
 
@@ -141,16 +151,22 @@ def paragraph_inputs(paragraphs: list) -> tuple[list[str], list[list[str]]]:
     return texts, [heading_path(p.section_path, p.text) for p in paragraphs]
 
 
-def context_paths(sections: list | None, texts: list[str], normalize: Callable[[str], str]) -> list[list[str]] | None:
+def context_paths(
+    sections: list | None, texts: list[str], normalize: Callable[[str], str]
+) -> list[list[str]] | None:
     """Per normalised text, its normalised heading path from `sections` (each a list of headings,
     top first, one string or None; `heading_path` rules), or None when no sections are given.
     `ValueError` when `sections` and `texts` differ in length."""
     if sections is None:
         return None
     if isinstance(sections, str) or len(sections) != len(texts):
-        raise ValueError(f"sections: give one heading path per text ({len(texts)}), a list of lists or strings")
-    return [heading_path([normalize(h) for h in ([s] if isinstance(s, str) else s or []) if h], text)
-            for s, text in zip(sections, texts)]
+        raise ValueError(
+            f"sections: give one heading path per text ({len(texts)}), a list of lists or strings"
+        )
+    return [
+        heading_path([normalize(h) for h in ([s] if isinstance(s, str) else s or []) if h], text)
+        for s, text in zip(sections, texts)
+    ]
 
 
 class TextTagger:
@@ -159,8 +175,13 @@ class TextTagger:
     `tokenize(texts)` gives token ids without special tokens (a `tokenizers.Tokenizer`
     or a transformers tokenizer, wrapped by the caller)."""
 
-    def __init__(self, tokenize: Callable[[list[str]], list[list[int]]], settings: ExportSettings,
-                 run: WindowLogits, calibration: Calibration) -> None:
+    def __init__(
+        self,
+        tokenize: Callable[[list[str]], list[list[int]]],
+        settings: ExportSettings,
+        run: WindowLogits,
+        calibration: Calibration,
+    ) -> None:
         self.tokenize, self.run, self.calibration = tokenize, run, calibration
         self.labels = settings.labels
         prefix = tuple(tokenize([settings.prefix])[0]) if settings.prefix else ()
@@ -195,7 +216,9 @@ class TextTagger:
         role_p = np.zeros((len(texts), len(self.labels.role)), dtype=np.float32)
         domain_p = np.zeros((len(texts), len(self.labels.domain)), dtype=np.float32)
         if where:
-            role_l, domain_l = self.logits([texts[i] for i in where], [paths[i] for i in where] if paths else None)
+            role_l, domain_l = self.logits(
+                [texts[i] for i in where], [paths[i] for i in where] if paths else None
+            )
             role_p[where] = softmax(role_l, self.calibration.role_temperature)
             domain_p[where] = softmax(domain_l, self.calibration.domain_temperature)
         return make_tags(texts, role_p, domain_p, self.labels.role, self.labels.domain, self.calibration)

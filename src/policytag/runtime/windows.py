@@ -47,7 +47,9 @@ class ContextConfig:
     def __post_init__(self) -> None:
         if self.max_path_tokens < 1:
             raise ValueError("max_path_tokens: at least 1")
-        if not (0 <= self.drop_share and 0 <= self.nearest_share and self.drop_share + self.nearest_share <= 1):
+        if not (
+            0 <= self.drop_share and 0 <= self.nearest_share and self.drop_share + self.nearest_share <= 1
+        ):
             raise ValueError("drop_share and nearest_share: each 0 or more, together at most 1")
 
     def training_path(self, path: Sequence[str], key: str) -> list[str]:
@@ -93,9 +95,11 @@ class WindowFraming:
     def __post_init__(self) -> None:
         room = self.path_budget + 1 if self.path_budget else 0
         if self.body - room < 8 or self.body - room <= self.config.stride:
-            raise ValueError(f"max_length {self.config.max_length} leaves no room after a prefix of "
-                             f"{len(self.prefix)} tokens and a heading path of {self.path_budget} (context.max_path_tokens) "
-                             f"with a stride of {self.config.stride}; lower max_path_tokens or stride")
+            raise ValueError(
+                f"max_length {self.config.max_length} leaves no room after a prefix of "
+                f"{len(self.prefix)} tokens and a heading path of {self.path_budget} (context.max_path_tokens) "
+                f"with a stride of {self.config.stride}; lower max_path_tokens or stride"
+            )
 
     @property
     def body(self) -> int:
@@ -136,8 +140,9 @@ class WindowFraming:
             starts = starts[: self.config.max_windows]
         return [opening + tokens[s : s + body] + last for s in starts]
 
-    def frame_all(self, ids: list[list[int]],
-                  paths: Sequence[Sequence[Sequence[int]]] | None = None) -> list[list[list[int]]]:
+    def frame_all(
+        self, ids: list[list[int]], paths: Sequence[Sequence[Sequence[int]]] | None = None
+    ) -> list[list[list[int]]]:
         """`frame` for each paragraph, with its tokenised headings where `paths` is given."""
         return [self.frame(tokens, paths[i] if paths else ()) for i, tokens in enumerate(ids)]
 

@@ -87,8 +87,13 @@ def load_checkpoint(folder: Path, model, optimizer, schedule) -> RunState:
 def _numpy_rng() -> dict:
     """NumPy's legacy RNG state as a tensor and plain numbers (no numpy objects in the file)."""
     name, keys, position, has_gauss, gauss = np.random.get_state()
-    return {"name": name, "keys": torch.from_numpy(keys.astype(np.int64)), "position": int(position),
-            "has_gauss": int(has_gauss), "gauss": float(gauss)}
+    return {
+        "name": name,
+        "keys": torch.from_numpy(keys.astype(np.int64)),
+        "position": int(position),
+        "has_gauss": int(has_gauss),
+        "gauss": float(gauss),
+    }
 
 
 def _set_numpy_rng(saved: dict) -> None:

@@ -36,7 +36,9 @@ class Entry:
 def load_entry(folder: Path) -> Entry:
     path = folder / "metrics.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{folder}: no metrics.json; give run folders or `policytag evaluate` output folders")
+        raise FileNotFoundError(
+            f"{folder}: no metrics.json; give run folders or `policytag evaluate` output folders"
+        )
     metrics = json.loads(path.read_text(encoding="utf-8"))
     scores = {label: metrics.get(axis, {}).get(key) for label, (axis, key) in HEADLINE}
     calibration = metrics.get("calibration", {})
@@ -83,6 +85,8 @@ def compare_table(entries: list[Entry]) -> str:
         for label in metrics:
             value = entry.scores.get(label)
             text = "–" if value is None else f"{value:.3f}"
-            cells.append(f"**{text}**" if value is not None and value == best[label] and len(entries) > 1 else text)
+            cells.append(
+                f"**{text}**" if value is not None and value == best[label] and len(entries) > 1 else text
+            )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -28,9 +28,13 @@ class DataConfig:
         """The training split's JSONL; `FileNotFoundError` saying what to run when it is missing."""
         path = self.dataset / "splits" / f"{self.train_split}.jsonl"
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no training split; run `policytag prepare` first (data.dataset)")
+            raise FileNotFoundError(
+                f"{path}: no training split; run `policytag prepare` first (data.dataset)"
+            )
         if self.dev is not None and not self.dev.is_file():
-            raise FileNotFoundError(f"{self.dev}: no such dev gold file (data.dev); give one or set data.dev=null")
+            raise FileNotFoundError(
+                f"{self.dev}: no such dev gold file (data.dev); give one or set data.dev=null"
+            )
         return path
 
 
@@ -48,8 +52,13 @@ class OptimConfig:
     freeze_layers: int = 0  # the lowest N encoder layers (and all embeddings) stay as pretrained
 
     def __post_init__(self) -> None:
-        numbers = {"lr": self.lr, "head_lr": self.head_lr, "weight_decay": self.weight_decay,
-                   "warmup_ratio": self.warmup_ratio, "grad_clip": self.grad_clip}
+        numbers = {
+            "lr": self.lr,
+            "head_lr": self.head_lr,
+            "weight_decay": self.weight_decay,
+            "warmup_ratio": self.warmup_ratio,
+            "grad_clip": self.grad_clip,
+        }
         for name, value in numbers.items():
             if not math.isfinite(value):
                 raise ValueError(f"{name} is {value}; it must be a finite number")
@@ -122,17 +131,23 @@ def load_resumable_config(run: Path) -> TrainConfig:
     """The resolved recipe a run folder saved (for `--resume`); `ConfigError` naming the
     folder when it is not a run `policytag train` wrote or has no checkpoint yet."""
     if not (run / "config.yaml").is_file():
-        raise ConfigError(f"{run}: not a training run (no config.yaml); give the folder `policytag train --out` wrote")
+        raise ConfigError(
+            f"{run}: not a training run (no config.yaml); give the folder `policytag train --out` wrote"
+        )
     config = load_run_config(run)
     if not (run / "checkpoint" / "state.pt").is_file():
-        raise ConfigError(f"{run}: no checkpoint yet (checkpoint/state.pt), nothing to resume; start the run anew")
+        raise ConfigError(
+            f"{run}: no checkpoint yet (checkpoint/state.pt), nothing to resume; start the run anew"
+        )
     return config
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in child.items():
-        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        merged[key] = (
+            _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        )
     return merged
 
 

@@ -27,8 +27,10 @@ IGNORE = -100
 def dataset_schema(dataset: Path) -> LabelSchema:
     """The taxonomy the dataset was labelled with (it travels with the dataset, the run and the export)."""
     if not (dataset / TAXONOMY).is_file():
-        raise ConfigError(f"{dataset}: no {TAXONOMY} in the dataset (prepared by an older policytag?); "
-                          "run `policytag prepare` again")
+        raise ConfigError(
+            f"{dataset}: no {TAXONOMY} in the dataset (prepared by an older policytag?); "
+            "run `policytag prepare` again"
+        )
     return LabelSchema.load(dataset / TAXONOMY)
 
 
@@ -54,8 +56,13 @@ def row_path(row: dict, text: str) -> list[str]:
     return heading_path(list(record_path(row)), text)
 
 
-def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str], domain_labels: list[str],
-                training: bool = False) -> EncodedSet:
+def encode_rows(
+    rows: list[dict],
+    encoder: WindowEncoder,
+    role_labels: list[str],
+    domain_labels: list[str],
+    training: bool = False,
+) -> EncodedSet:
     """Normalise and tokenise rows, each with its heading path when the encoder reads context (in
     training, the share of paths dropped or cut to the nearest heading that the context recipe
     says, chosen by row id); unknown labels raise with the row id."""
@@ -75,7 +82,9 @@ def encode_rows(rows: list[dict], encoder: WindowEncoder, role_labels: list[str]
         paths = [row_path(r, t) for r, t in zip(rows, texts)]
         if training:
             context = encoder.framing.context
-            paths = [context.training_path(p, str(r.get("id", i))) for i, (r, p) in enumerate(zip(rows, paths))]
+            paths = [
+                context.training_path(p, str(r.get("id", i))) for i, (r, p) in enumerate(zip(rows, paths))
+            ]
     return EncodedSet(
         windows=encoder.encode(texts, paths),
         role=[label_id(role_index, r.get("role"), r, "role") for r in rows],
@@ -89,7 +98,9 @@ def class_weights(labels: list[int], n_classes: int, mode: str, max_weight: floa
     """Per-class loss weights from label counts: `balanced` n/(k·n_c), `sqrt` its square root."""
     if mode == "none":
         return None
-    counts = torch.bincount(torch.tensor([y for y in labels if y != IGNORE], dtype=torch.long), minlength=n_classes)
+    counts = torch.bincount(
+        torch.tensor([y for y in labels if y != IGNORE], dtype=torch.long), minlength=n_classes
+    )
     present = counts > 0
     weights = torch.ones(n_classes)
     weights[present] = counts.sum() / (present.sum() * counts[present].float())

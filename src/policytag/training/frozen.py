@@ -25,13 +25,22 @@ class FrozenStates:
 
     @classmethod
     @torch.no_grad()
-    def compute(cls, model: TwoHeadClassifier, encoded: EncodedSet, windows: WindowEncoder, layers: int,
-                device: torch.device, batch_size: int = 32) -> FrozenStates:
+    def compute(
+        cls,
+        model: TwoHeadClassifier,
+        encoded: EncodedSet,
+        windows: WindowEncoder,
+        layers: int,
+        device: torch.device,
+        batch_size: int = 32,
+    ) -> FrozenStates:
         was_training = model.training
         model.eval()
         order = sorted(range(len(encoded)), key=encoded.lengths().__getitem__)
         states: list[list[torch.Tensor] | None] = [None] * len(encoded)
-        for start in tqdm(range(0, len(order), batch_size), desc="frozen layers, once", unit="batch", leave=False):
+        for start in tqdm(
+            range(0, len(order), batch_size), desc="frozen layers, once", unit="batch", leave=False
+        ):
             chunk = order[start : start + batch_size]
             batch = windows.collate([encoded.windows[i] for i in chunk])
             mask = batch["attention_mask"]

