@@ -73,11 +73,18 @@ def run_main_job(
 
     prepare_recipe = CONFIGS / "data" / "default.yaml"
     annotations = [SAMPLE / "annotations" / "sample.jsonl"]
+    labelled = [SAMPLE / "annotations" / "corpus.jsonl"]
     echo(f"[1/4] prepare: {SAMPLE / 'raw'} → {data}")
     stats = prepare(
         [SAMPLE / "raw"],
         data,
-        load_prepare_config(prepare_recipe, [f"annotations={json.dumps([str(a) for a in annotations])}"]),
+        load_prepare_config(
+            prepare_recipe,
+            [
+                f"annotations={json.dumps([str(a) for a in annotations])}",
+                f"labelled={json.dumps([str(a) for a in labelled])}",
+            ],
+        ),
         overwrite=overwrite,
     )
     echo(f"      {stats['paragraphs']:,} paragraphs from {stats['reports']} reports")
