@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import warnings
 from pathlib import Path
 
@@ -95,7 +96,12 @@ def dataset(tmp_path_factory):
     from policytag.data.prepare import load_prepare_config, prepare
 
     out = tmp_path_factory.mktemp("prepared")
-    prepare([DATA / "raw"], out, load_prepare_config(CONFIGS / "data" / "default.yaml", ["workers=1"]))
+    corpus = json.dumps([str(DATA / "annotations" / "corpus.jsonl")])  # as the main job adds them
+    prepare(
+        [DATA / "raw"],
+        out,
+        load_prepare_config(CONFIGS / "data" / "default.yaml", ["workers=1", f"labelled={corpus}"]),
+    )
     return out
 
 

@@ -94,9 +94,7 @@ def test_prepare_writes_contract_fields_labels_and_grouped_splits(prepare_config
         assert split_of.setdefault(p["doc_id"], p["split"]) == p["split"]  # no report in two splits
     assert set(split_of.values()) == {"train", "validation", "test"}
     assert stats["coverage"]["role"] > 0.9 and stats["coverage"]["domain"] > 0.5
-    corpus_ids = {r["id"] for r in read_jsonl(DATA / "annotations" / "corpus.jsonl")}
-    assert {p["level"] for p in paragraphs if p["id"] not in corpus_ids} == {"city", "province", "prefecture"}
-    assert {p["split"] for p in paragraphs if p["id"] in corpus_ids} == {"train"}  # labelled without reports
+    assert {p["level"] for p in paragraphs} == {"city", "province", "prefecture"}
     rows = read_jsonl(out / "splits" / "test.jsonl")
     assert rows and set(rows[0]) == {
         "id",
@@ -106,6 +104,7 @@ def test_prepare_writes_contract_fields_labels_and_grouped_splits(prepare_config
         "domain",
         "domain_alt",
         "section",
+        "section_path",
         "level",
         "region",
         "year",
