@@ -50,10 +50,10 @@ def bootstrap_intervals(
     """95% intervals for accuracy and macro-F1, resampling whole reports (`groups`) with replacement."""
     gold_a, pred_a = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
     accuracy, macro = [], []
-    for index in _report_resamples(groups, resamples, seed):
+    for index in report_resamples(groups, resamples, seed):
         g, p = gold_a[index], pred_a[index]
         accuracy.append(float(np.mean(g == p)))
-        macro.append(_macro_f1(g, p))
+        macro.append(macro_f1(g, p))
     tail = (1 - level) / 2 * 100
     return {
         "accuracy": [float(np.percentile(accuracy, tail)), float(np.percentile(accuracy, 100 - tail))],
@@ -77,10 +77,10 @@ def paired_difference_interval(
     preds = (np.asarray(pred_a, dtype=object), np.asarray(pred_b, dtype=object))
 
     def difference(index: np.ndarray) -> float:
-        return _macro_f1(gold_a[index], preds[0][index]) - _macro_f1(gold_a[index], preds[1][index])
+        return macro_f1(gold_a[index], preds[0][index]) - macro_f1(gold_a[index], preds[1][index])
 
     observed = difference(np.arange(len(gold_a)))
-    samples = [difference(index) for index in _report_resamples(groups, resamples, seed)]
+    samples = [difference(index) for index in report_resamples(groups, resamples, seed)]
     tail = (1 - level) / 2 * 100
     return {
         "difference": observed,
@@ -90,7 +90,7 @@ def paired_difference_interval(
     }
 
 
-def _report_resamples(groups: Sequence[str], resamples: int, seed: int) -> Iterator[np.ndarray]:
+def report_resamples(groups: Sequence[str], resamples: int, seed: int) -> Iterator[np.ndarray]:
     """Paragraph indices of `resamples` draws of whole reports (`groups`) with replacement."""
     rng = np.random.default_rng(seed)
     by_group: dict[str, list[int]] = {}
@@ -101,7 +101,7 @@ def _report_resamples(groups: Sequence[str], resamples: int, seed: int) -> Itera
         yield np.concatenate([members[c] for c in rng.integers(0, len(members), len(members))])
 
 
-def _macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
     """Macro-F1 over the classes present in `gold`."""
     g = list(gold)
     return float(f1_score(g, list(pred), labels=sorted(set(g)), average="macro", zero_division=0))
