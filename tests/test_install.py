@@ -1,4 +1,5 @@
-"""A wheel installs in a fresh virtual environment and runs the main job from an empty folder."""
+"""A wheel installs in a fresh virtual environment and runs the main job from an empty folder,
+twice into the same folder (what a second run replaces and what it keeps)."""
 
 import json
 import os
@@ -79,3 +80,27 @@ def test_a_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
     assert (main / "export" / "manifest.json").is_file() and (main / "run" / "run.json").is_file()
     metrics = json.loads((main / "eval" / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["n"] == 144 and metrics["baseline"]["domain"]["macro_f1"] > 0
+    assert "role_ece" in metrics["calibration"] and (main / "run" / "best").is_dir()
+    assert "dev gold, exported predictor" in done.stdout
+
+    # again into the same folder: dataset, export and evaluation replaced, the earlier run kept whole
+    first = json.loads((main / "run" / "run.json").read_text())["created"]
+    again = subprocess.run(
+        [command, "run", "tiny", "--out", "main", "--parity-paragraphs", "20", "--set", "optim.max_steps=6"],
+        env=env,
+        cwd=empty,
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-3000:]
+    [kept] = [p for p in main.iterdir() if p.name.startswith("run.")]
+    assert (
+        json.loads((kept / "run.json").read_text())["created"] == first
+        and (kept / "best" / "manifest.json").is_file()
+    )
+    assert sorted(p.name for p in main.iterdir() if not p.name.startswith("run.")) == [
+        "data",
+        "eval",
+        "export",
+        "run",
+    ]

@@ -306,31 +306,3 @@ def test_thresholds_flag_the_fewest_paragraphs_that_reach_the_target():
     domain_gold = np.array([1, 1] + [0] * 8)
     role_t, domain_t, flagged = choose_thresholds(role_p, role_gold, domain_p, domain_gold, target=0.95)
     assert role_t == 0.0 and domain_t == pytest.approx(scores[2]) and flagged == pytest.approx(0.2)
-
-
-@pytest.mark.slow
-def test_main_job_runs_every_step_into_one_folder(tmp_path):
-    out = tmp_path / "main"
-    result = runner.invoke(app, ["run", "tiny", "--out", str(out), "--parity-paragraphs", "40"])
-    assert result.exit_code == 0, result.output
-    assert (out / "export" / "manifest.json").is_file() and (out / "run" / "best").is_dir()
-    metrics = json.loads((out / "eval" / "metrics.json").read_text())
-    assert metrics["n"] == 144 and "role_ece" in metrics["calibration"]
-    # again into the same folder: dataset, export and evaluation replaced, the earlier run kept whole
-    first = json.loads((out / "run" / "run.json").read_text())["created"]
-    again = runner.invoke(
-        app, ["run", "tiny", "--out", str(out), "--parity-paragraphs", "20", "--set", "optim.max_steps=6"]
-    )
-    assert again.exit_code == 0, again.output
-    [kept] = [p for p in out.iterdir() if p.name.startswith("run.")]
-    assert (
-        json.loads((kept / "run.json").read_text())["created"] == first
-        and (kept / "best" / "manifest.json").is_file()
-    )
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("run.")) == [
-        "data",
-        "eval",
-        "export",
-        "run",
-    ]
-    assert "dev gold, exported predictor" in result.output
