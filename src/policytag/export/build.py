@@ -162,12 +162,12 @@ def _copy_baseline_rows(train: Path, target: Path) -> str | None:
     return target.name
 
 
-def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: list[str]) -> dict:
+def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: ParityTexts) -> dict:
     """The down-projection input channels that the int8 backend keeps fp32, found by
     running the fp32 model over the dev texts and the first 256 parity paragraphs."""
     from policytag.predict.torch_backend import OUTLIER_FACTOR, full_range_activations, outlier_channels
 
-    texts = [normalize(r["text"]) for r in dev_rows] + parity_texts[:256]
+    texts = [normalize(r["text"]) for r in dev_rows] + parity_texts.texts[:256]
     found = outlier_channels(fp32.tagger.run.model, lambda: fp32.tagger.logits(texts))
     return {
         "outlier_channels": found,
@@ -177,29 +177,42 @@ def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: list[str
     }
 
 
-def _parity_texts(path: Path, n: int, seed: int) -> list[str]:
+@dataclass(frozen=True)
+class ParityTexts:
+    """The parity paragraphs, normalised, each with its heading path (as the dataset records it)."""
+
+    texts: list[str]
+    paths: list[list[str]]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _parity_texts(path: Path, n: int, seed: int) -> ParityTexts:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no corpus paragraphs for the parity check; give --parity-data")
     rows = read_labelled(path)
     rows = random.Random(seed).sample(rows, min(n, len(rows)))
-    return [normalize(r["text"]) for r in rows]
+    texts = [normalize(r["text"]) for r in rows]
+    return ParityTexts(texts, [row_path(r, t) for r, t in zip(rows, texts)])
 
 
-def _logits(predictor: Predictor, dev_rows: list[dict], parity_texts: list[str]) -> dict:
+def _logits(predictor: Predictor, dev_rows: list[dict], parity: ParityTexts) -> dict:
     """Per-paragraph logits on the dev gold (each row read with its own heading path, as `evaluate`
-    reads gold) and the parity paragraphs, and the speed on the latter."""
+    reads gold) and the parity paragraphs (each with its dataset heading path), and the speed on
+    the latter."""
     texts = [normalize(r["text"]) for r in dev_rows]
     dev = predictor.tagger.logits(texts, [row_path(r, t) for r, t in zip(dev_rows, texts)])
     started, role, domain = time.perf_counter(), [], []
-    for start in tqdm(range(0, len(parity_texts), 256), desc=f"parity {predictor.backend}", leave=False):
-        r, d = predictor.tagger.logits(parity_texts[start : start + 256])
+    for start in tqdm(range(0, len(parity), 256), desc=f"parity {predictor.backend}", leave=False):
+        r, d = predictor.tagger.logits(parity.texts[start : start + 256], parity.paths[start : start + 256])
         role.append(r)
         domain.append(d)
     seconds = time.perf_counter() - started
     return {
         "dev": dev,
         "parity": (np.concatenate(role), np.concatenate(domain)),
-        "paragraphs_per_s": len(parity_texts) / seconds,
+        "paragraphs_per_s": len(parity) / seconds,
     }
 
 
