@@ -83,6 +83,18 @@ def test_a_wheel_runs_the_main_job_from_an_empty_folder(tmp_path):
     assert "role_ece" in metrics["calibration"] and (main / "run" / "best").is_dir()
     assert "dev gold, exported predictor" in done.stdout
 
+    # plain `prepare` with the packaged default recipe finds the shipped annotations it names
+    reports = empty / "mine"
+    reports.mkdir()
+    for report in sorted((ROOT / "data" / "raw").rglob("*.md"))[:2]:
+        shutil.copy(report, reports / report.name)
+    prepared = subprocess.run(
+        [command, "prepare", "mine", "--out", "mine-data"], env=env, cwd=empty, capture_output=True, text=True
+    )
+    assert prepared.returncode == 0, prepared.stdout[-2000:] + prepared.stderr[-3000:]
+    stats = json.loads((empty / "mine-data" / "stats.json").read_text(encoding="utf-8"))
+    assert stats["hand_annotations"]["loaded"] > 2000
+
     # again into the same folder: dataset, export and evaluation replaced, the earlier run kept whole
     first = json.loads((main / "run" / "run.json").read_text())["created"]
     again = subprocess.run(

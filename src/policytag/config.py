@@ -14,13 +14,35 @@ import yaml
 
 from policytag.runtime.typed import ConfigError, from_dict, to_dict
 
-__all__ = ["CONFIGS", "SAMPLE", "ConfigError", "apply_overrides", "from_dict", "read_yaml", "to_dict"]
+__all__ = [
+    "CONFIGS",
+    "SAMPLE",
+    "ConfigError",
+    "apply_overrides",
+    "from_dict",
+    "recipe_path",
+    "read_yaml",
+    "to_dict",
+]
 
 # Package data: the shipped recipes and the shipped sample (raw reports, dev gold, hand
 # labels). In a checkout both are links to the repository's `configs/` and `data/`; a
 # wheel holds copies, so an installed `policytag` finds them from any directory.
 CONFIGS = Path(__file__).parent / "configs"
 SAMPLE = Path(__file__).parent / "sample"
+
+
+def recipe_path(base: Path, path: Path) -> Path:
+    """A path written in a shipped recipe, relative to the recipe's folder `base`. The recipes
+    name the sample as `../../data/…` (the repository's layout); where that does not exist,
+    as in an installed wheel, the package's copy under `sample/` is taken."""
+    resolved = path if path.is_absolute() else (base / path).resolve()
+    try:
+        rest = resolved.relative_to(Path(__file__).parent.resolve() / "data")
+    except ValueError:
+        return resolved
+    shipped = SAMPLE / rest
+    return shipped if not resolved.exists() and shipped.exists() else resolved
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

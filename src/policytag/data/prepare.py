@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from tqdm import tqdm
 
-from policytag.config import apply_overrides, from_dict, read_yaml
+from policytag.config import apply_overrides, from_dict, read_yaml, recipe_path
 from policytag.data.labelled import labelled_paragraphs
 from policytag.data.metadata import report_ids, report_meta
 from policytag.data.splits import SplitConfig, assign_splits
@@ -64,21 +64,17 @@ def load_prepare_config(path: Path, overrides: list[str] | None = None) -> Prepa
     config = from_dict(PrepareConfig, data, source=str(path))
     base = path.parent
     rules = RulesConfig(
-        *(_resolve(base, p) for p in (config.rules.taxonomy, config.rules.role, config.rules.domain))
+        *(recipe_path(base, p) for p in (config.rules.taxonomy, config.rules.role, config.rules.domain))
     )
     return PrepareConfig(
         rules=rules,
         segment=config.segment,
         split=config.split,
-        annotations=[_resolve(base, p) for p in config.annotations],
-        labelled=[_resolve(base, p) for p in config.labelled],
-        gold=_resolve(base, config.gold) if config.gold else None,
+        annotations=[recipe_path(base, p) for p in config.annotations],
+        labelled=[recipe_path(base, p) for p in config.labelled],
+        gold=recipe_path(base, config.gold) if config.gold else None,
         workers=config.workers,
     )
-
-
-def _resolve(base: Path, path: Path) -> Path:
-    return path if path.is_absolute() else (base / path).resolve()
 
 
 @dataclass
