@@ -9,7 +9,8 @@ order; an output folder gets one part per report as each finishes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from policytag.runtime.checksum import sha256
 from policytag.runtime.manifest import MANIFEST
 from policytag.version import __version__
 
-__all__ = ["CorpusRun", "EngineUnavailable", "RunStats", "tag_corpus"]
+__all__ = ["CorpusRun", "Done", "EngineUnavailable", "RunStats", "tag_corpus"]
 ENGINES = ("local", "ray")
 
 
@@ -91,21 +92,28 @@ def tag_corpus(run: CorpusRun) -> RunStats:
     stats = RunStats(meta["backend"])
     plan = make_plan(run.inputs)
     stats.planned = len(plan)
-    sink = FolderSink(run.out, meta, run.resume) if folder else FileSink(run.out, meta)
-    ok = False
-    try:
-        todo = [p for p in plan if p.part not in sink.done] if folder else plan
-        stats.resumed = len(plan) - len(todo)
-        if run.engine == "ray":
-            with ray_session(run.ray_address, None if run.ray_address else cpu_count()) as ray:
-                _write(run_ray(todo, spec, run.workers, ray, run.gpus_per_worker), todo, sink, stats, run)
-        else:
-            _write(run_local(todo, spec, run.workers), todo, sink, stats, run)
-        ok = True
-    finally:
-        sink.close(ok)
+    with _engine(run, spec) as engine:  # before any output: an engine that cannot start writes nothing
+        sink = FolderSink(run.out, meta, run.resume) if folder else FileSink(run.out, meta)
+        ok = False
+        try:
+            todo = [p for p in plan if p.part not in sink.done] if folder else plan
+            stats.resumed = len(plan) - len(todo)
+            _write(engine(todo), todo, sink, stats, run)
+            ok = True
+        finally:
+            sink.close(ok)
     stats.rows = sink.rows
     return stats
+
+
+@contextmanager
+def _engine(run: CorpusRun, spec: ModelSpec) -> Iterator[Callable[[list[Planned]], Iterator[Done]]]:
+    """The engine asked for, started: planned reports in, `Done`s out."""
+    if run.engine == "local":
+        yield lambda todo: run_local(todo, spec, run.workers)
+        return
+    with ray_session(run.ray_address, None if run.ray_address else cpu_count()) as ray:
+        yield lambda todo: run_ray(todo, spec, run.workers, ray, run.gpus_per_worker)
 
 
 def _write(done: Iterable[Done], todo: list[Planned], sink, stats: RunStats, run: CorpusRun) -> None:

@@ -31,19 +31,20 @@ class EngineUnavailable(RuntimeError):
 @contextmanager
 def ray_session(address: str | None, cpus: int | None = None) -> Iterator[object]:
     """The `ray` module, connected to `address` or to a local Ray started here (with `cpus`
-    CPUs; shut down on leaving). A Ray this process had already joined is used as it is."""
+    CPUs; shut down on leaving). A Ray this process had already joined is used as it is
+    (after checking that something answers at `address`, when one is given)."""
     try:
         import ray
         import ray.data  # noqa: F401
     except ImportError as err:
         raise EngineUnavailable(f"{INSTALL}; {err}") from None
+    unreachable = address and _unreachable(address)
+    if unreachable:
+        raise EngineUnavailable(f"could not start or join Ray at {address}: {unreachable}")
     if ray.is_initialized():
         yield ray
         return
     where = address or "a new local Ray"
-    unreachable = address and _unreachable(address)
-    if unreachable:
-        raise EngineUnavailable(f"could not start or join Ray at {address}: {unreachable}")
     try:
         ray.init(
             address=address,
@@ -112,6 +113,8 @@ def run_ray(
     spec = replace(spec, threads=cpus, device="cuda" if gpus_per_actor else spec.device)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # the command's own progress bar says it
     context.execution_options.preserve_order = False
     tagged = ray.data.from_items(items).map_batches(
         _Tagger,
