@@ -115,6 +115,15 @@ def test_ray_actors_give_the_same_rows_and_record_the_model(
     assert meta[b"policytag.backend"] == BACKEND.encode()
 
 
+def test_more_ray_actors_than_cpus_is_refused_before_any_part(ray_local, tiny_export, corpus, tmp_path):
+    out = tmp_path / "parts"
+    with pytest.raises(ValueError, match="the actors need 3 CPUs and the Ray cluster has 2"):
+        tag_corpus(CorpusRun(tiny_export, corpus, out, BACKEND, workers=3, engine="ray", progress=False))
+    assert not list(out.glob("part-*"))
+    tag_corpus(CorpusRun(tiny_export, [SEED_SAMPLE], out, BACKEND, progress=False))  # not refused as used
+    assert len(list(out.glob("part-*.parquet"))) == 1
+
+
 def test_jsonl_and_csv_carry_the_same_rows(local_rows, tiny_export, corpus, tmp_path):
     tag_corpus(CorpusRun(tiny_export, corpus, tmp_path / "t.jsonl", BACKEND, progress=False))
     tag_corpus(CorpusRun(tiny_export, [SEED_SAMPLE], tmp_path / "t.csv", BACKEND, progress=False))
@@ -184,3 +193,16 @@ def test_ray_missing_is_named_with_the_extra_to_install(tiny_export, tmp_path, m
 def test_reports_finishing_out_of_order_are_written_in_plan_order():
     finished = [Done(n, [], worker="w") for n in (2, 0, 3, 1, 4)]
     assert [d.number for d in in_plan_order(finished, [0, 1, 2, 3, 4])] == [0, 1, 2, 3, 4]
+
+
+def test_archive_members_read_in_any_order_come_back_whole(corpus):
+    from policytag.io.picked import Picker
+
+    listed = [p for p in make_plan(corpus) if p.where.member]
+    with tarfile.open(corpus[0]) as tar:
+        expected = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
+    picker = Picker()
+    for planned in [*reversed(listed), *listed[:3]]:  # backwards: each asks the archive to start over
+        source = picker.read(planned.where)
+        assert source.error is None and source.source == planned.source
+        assert source.data == expected[planned.where.member]

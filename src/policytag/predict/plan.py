@@ -18,7 +18,7 @@ from policytag.io.picked import Picker, Where, where
 from policytag.io.sources import iter_source_files
 from policytag.predict.documents import Document, read_document
 from policytag.runtime.segment import Segmenter
-from policytag.runtime.tagging import Tag, paragraph_inputs, place
+from policytag.runtime.tagging import Tag
 
 # The rows of every output, in this order (Parquet: `sinks.SCHEMA`).
 COLUMNS = (
@@ -87,14 +87,13 @@ def make_plan(inputs: list[Path], limits: ReadLimits | None = None) -> list[Plan
 
 
 def tag_planned(predictor, planned: Planned, picker: Picker, segmenter: Segmenter, worker: str) -> Done:
-    """Read one planned report and tag it by itself, the way `Predictor.tag_documents` does."""
+    """Read one planned report and tag it by itself (`Predictor.tag_document`)."""
     if planned.error:
         return Done(planned.number, [], planned.error, worker=worker)
     document = read_document(picker.read(planned.where), planned.doc_id, segmenter)
     if document.error:
         return Done(planned.number, [], document.error, tuple(document.warnings), worker)
-    paragraphs = document.paragraphs
-    tags = place(predictor.tagger.tag(*paragraph_inputs(paragraphs)), paragraphs)
+    tags = predictor.tag_document(document)
     return Done(planned.number, rows(document, planned, tags), None, tuple(document.warnings), worker)
 
 

@@ -146,10 +146,12 @@ class Predictor:
         """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read),
         each file read and tagged only when the previous one has been consumed."""
         for document in iter_documents(checked_paths(paths)):
-            yield (
-                document,
-                place(self.tagger.tag(*paragraph_inputs(document.paragraphs)), document.paragraphs),
-            )
+            yield document, self.tag_document(document)
+
+    def tag_document(self, document: Document) -> list[Tag]:
+        """A read document's tags, its paragraphs batched among themselves only, so that they
+        never depend on which other documents are tagged (int8 scales included)."""
+        return place(self.tagger.tag(*paragraph_inputs(document.paragraphs)), document.paragraphs)
 
 
 def export_backend(folder: Path, backend: str) -> tuple[ExportSettings, str]:

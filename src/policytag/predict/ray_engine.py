@@ -109,7 +109,15 @@ def run_ray(
     items = [{"item": json.dumps(p.to_dict(), ensure_ascii=False)} for p in planned]
     if not items:
         return
-    cpus = max(1, int(ray.cluster_resources().get("CPU", 1) // actors))
+    resources = ray.cluster_resources()
+    have = {"CPU": resources.get("CPU", 0), "GPU": resources.get("GPU", 0)}
+    for kind, need in (("CPU", actors), ("GPU", actors * gpus_per_actor)):
+        if need > have[kind]:  # a fixed pool larger than the cluster would wait for ever
+            raise ValueError(
+                f"--workers {actors}: the actors need {need:g} {kind}s and the Ray cluster has "
+                f"{have[kind]:g}; give fewer workers (or fewer GPUs per worker), or add nodes"
+            )
+    cpus = max(1, int(have["CPU"] // actors))
     spec = replace(spec, threads=cpus, device="cuda" if gpus_per_actor else spec.device)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False

@@ -118,7 +118,7 @@ class FolderSink:
             raise OutputRefused(
                 f"{folder}: a file, not a folder; give a folder (ending in /) or a file suffix"
             )
-        if folder.exists() and any(folder.iterdir()):
+        if folder.exists() and any(p.name != RUN_FILE for p in folder.iterdir()):  # its marker alone: empty
             if not resume:
                 raise OutputRefused(
                     f"{folder}: not empty; give --resume to add the reports still missing, "
