@@ -91,12 +91,15 @@ def test_rows_have_the_columns_and_equal_the_api_and_the_plan(local_rows, tiny_e
     assert [p.doc_id for p in make_plan(corpus)][-1] == "work-summaries-sample"
 
 
-def test_two_worker_processes_give_the_same_rows(local_rows, tiny_export, corpus, tmp_path):
+def test_two_worker_processes_give_the_same_rows(local_rows, tiny_export, corpus, tmp_path, schema):
+    from policytag.findings.tables import read_tags
+
     out = tmp_path / "parts"
     stats = tag_corpus(CorpusRun(tiny_export, corpus, out, BACKEND, workers=2, progress=False))
     assert len(stats.workers) == 2 and all(w.startswith("pid-") for w in stats.workers)
     assert len(list(out.glob("part-*.parquet"))) == 15
     pd.testing.assert_frame_equal(_sorted(pd.read_parquet(out)), local_rows)
+    assert len(read_tags([out], ["year", "level"], schema)) == len(local_rows)  # summarize reads the folder
 
 
 def test_ray_actors_give_the_same_rows_and_record_the_model(
