@@ -207,5 +207,5 @@ def test_archive_members_read_in_any_order_come_back_whole(corpus):
     picker = Picker()
     for planned in [*reversed(listed), *listed[:3]]:  # backwards: each asks the archive to start over
         source = picker.read(planned.where)
-        assert source.error is None and source.source == planned.source
+        assert source.error is None and source.source.endswith(planned.source)
         assert source.data == expected[planned.where.member]

@@ -9,6 +9,7 @@ for a member it has already passed, it starts that archive over.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -28,12 +29,13 @@ class Where:
 
 
 def where(source: SourceFile) -> Where:
-    """The `Where` of a listed `SourceFile` (its `source` is a path, or `archive:member`)."""
+    """The `Where` of a listed `SourceFile` (its `source` is a path, or `archive:member`), its
+    path made absolute so that a process with another working folder finds it too."""
     text = source.source
     for i, char in enumerate(text):
         if char == ":" and text[:i].lower().endswith(ARCHIVES) and Path(text[:i]).is_file():
-            return Where(text[:i], text[i + 1 :], source.rel.as_posix())
-    return Where(text, None, source.rel.as_posix())
+            return Where(os.path.abspath(text[:i]), text[i + 1 :], source.rel.as_posix())
+    return Where(os.path.abspath(text), None, source.rel.as_posix())
 
 
 class Picker:

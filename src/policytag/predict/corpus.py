@@ -88,7 +88,7 @@ def tag_corpus(run: CorpusRun) -> RunStats:
     if run.resume and not folder:
         raise ValueError(f"{run.out}: --resume needs an output folder (a path ending in /)")
     meta = model_meta(run.model, run.backend)
-    spec = ModelSpec(str(run.model), meta["backend"])
+    spec = ModelSpec(str(run.model.absolute()), meta["backend"])  # read from other working folders too
     stats = RunStats(meta["backend"])
     plan = make_plan(run.inputs)
     stats.planned = len(plan)
