@@ -15,7 +15,8 @@
 Each configuration runs `policytag predict` in its own process, writing a folder of Parquet
 parts; its process tree is sampled with psutil (total and per-process peak RSS). paragraphs/s
 counts the whole command (model loading and, for Ray, its start); `steady` counts only the
-span between the first and the last part written. Prints a Markdown table; DIR/bench.json.
+span between the first and the last part written (none when that is under 5 s); the whole
+corpus is extrapolated from the slice's steady rate where there is one. Prints a Markdown table; DIR/bench.json.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def measure(name: str, export: Path, inputs: Path, out: Path, backend: str, extr
     rows = pd.read_parquet(out)
     parts = sorted(out.glob("part-*.parquet"), key=lambda p: p.stat().st_mtime)
     span = parts[-1].stat().st_mtime - parts[0].stat().st_mtime if len(parts) > 1 else 0.0
-    steady = (len(rows) - pq.read_metadata(parts[0]).num_rows) / span if span else None  # after the first
+    # after the first part, when the parts span long enough for file times to measure it
+    steady = (len(rows) - pq.read_metadata(parts[0]).num_rows) / span if span >= 5 else None
     workers = sorted(
         [rss for _, cmd, rss in per_process.values() if "_Tagger" in cmd]  # Ray actors
         or [rss for _, cmd, rss in per_process.values() if "spawn_main" in cmd]  # worker processes
