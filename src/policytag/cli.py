@@ -231,7 +231,10 @@ def predict(
     ],
     backend: Annotated[str, typer.Option(help="auto, torch, torch-int8 or onnx-int8.")] = "auto",
     workers: Annotated[
-        int, typer.Option(help="Processes (local) or actors (ray), each with its share of the CPUs.")
+        int,
+        typer.Option(
+            help="Processes (local; on CUDA with --backend torch, one per GPU) or actors (ray), each with its share of the CPUs."
+        ),
     ] = 1,
     engine: Annotated[str, typer.Option(help="local (processes) or ray (Ray Data actors).")] = "local",
     ray_address: Annotated[
