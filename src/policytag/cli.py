@@ -221,46 +221,59 @@ def predict(
     inputs: Annotated[
         list[Path], typer.Argument(help="Report files, folders, archives, or JSONL with `text`.")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .jsonl or .csv")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output: a .jsonl, .csv or .parquet file, or a folder (DIR/) of Parquet parts.",
+        ),
+    ],
     backend: Annotated[str, typer.Option(help="auto, torch, torch-int8 or onnx-int8.")] = "auto",
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes (local; on CUDA with --backend torch, one per GPU) or actors (ray), each with its share of the CPUs."
+        ),
+    ] = 1,
+    engine: Annotated[str, typer.Option(help="local (processes) or ray (Ray Data actors).")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Join this Ray cluster (e.g. 10.0.0.5:6379); default: a local Ray.")
+    ] = None,
+    gpus_per_worker: Annotated[float, typer.Option(help="GPUs per Ray actor (torch backend).")] = 0.0,
+    resume: Annotated[
+        bool, typer.Option(help="Output folder: tag only the reports whose part is not there yet.")
+    ] = False,
 ) -> None:
     """Tag every paragraph of new reports with role and domain."""
-    from policytag.predict.predictor import Predictor
-    from policytag.predict.writing import OutputInUse, write_tags
-    from policytag.runtime.manifest import BrokenExport
+    from policytag.io.exclusive import OutputInUse
+    from policytag.predict.corpus import CorpusRun, EngineUnavailable, tag_corpus
 
+    run = CorpusRun(model, inputs, out, backend, workers, engine, ray_address, resume, gpus_per_worker)
     try:
-        predictor = Predictor.open(model, backend)
-    except (BrokenExport, FileNotFoundError, ValueError) as err:
+        stats = tag_corpus(run)
+    except EngineUnavailable as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    except (OutputInUse, FileNotFoundError, ValueError) as err:
         _fail(str(err))
-    failed: list[str] = []
-    lines: list[str] = []
-
-    def tags():
-        from tqdm import tqdm
-
-        for document, found in tqdm(predictor.tag_documents(inputs), desc="predict", unit="file"):
-            if document.error:
-                failed.append(f"{document.source}: {document.error}")
-            lines.extend(f"{document.source}: {warning}" for warning in document.warnings)
-            yield from found
-
-    try:
-        rows = write_tags(out, tags())
-    except (OutputInUse, ValueError) as err:
-        _fail(str(err))
-    for problem in [*failed, *lines[:20]]:
+    for problem in [*stats.skipped, *stats.warnings[:20]]:
         typer.echo(f"  skipped {problem}")
+    resumed = f"; {stats.resumed} reports already in {out}" if stats.resumed else ""
     typer.echo(
-        f"tagged {rows:,} paragraphs with backend {predictor.backend}; skipped {len(failed)} files "
-        f"and {len(lines)} lines; wrote {out}"
+        f"tagged {stats.rows:,} paragraphs of {stats.tagged} reports with backend {stats.backend} "
+        f"({engine}, {len(stats.workers)} workers); skipped {len(stats.skipped)} files "
+        f"and {len(stats.warnings)} lines{resumed}; wrote {out}"
     )
 
 
 @app.command()
 def summarize(
     tags: Annotated[
-        list[Path], typer.Argument(help="Tag files from `policytag predict`: .jsonl, .csv or .parquet.")
+        list[Path],
+        typer.Argument(
+            help="Tag files from `policytag predict`: .jsonl, .csv, .parquet, or a folder of Parquet parts."
+        ),
     ],
     out: Annotated[
         Path,

@@ -1,4 +1,5 @@
-"""Tag files in: the rows `policytag predict` writes (JSONL, CSV or Parquet), as one table to count.
+"""Tag files in: the rows `policytag predict` writes (JSONL, CSV, Parquet or a folder of Parquet parts),
+as one table to count.
 
 Every file must carry `doc_id`, `role`, `domain` and `text`; `uncertain` and the grouping
 fields (`level`, `region`, `year`, …) are used where present. Where a tag file lacks
@@ -53,11 +54,13 @@ def read_tags(
 
 
 def _read_one(path: Path, schema: LabelSchema, exclude_uncertain: bool) -> pd.DataFrame:
-    if not path.is_file():
+    if not path.is_file() and not path.is_dir():
         raise TagFileError(f"{path}: tag file not found")
-    suffix = path.suffix.lower()
+    suffix = ".parquet" if path.is_dir() else path.suffix.lower()
     try:
-        if suffix == ".jsonl":
+        if path.is_dir():  # `predict --out DIR/`: its Parquet parts (hidden and `_` files are not read)
+            frame = pd.read_parquet(path)
+        elif suffix == ".jsonl":
             frame = pd.read_json(path, lines=True, dtype=False)
         elif suffix == ".csv":
             frame = pd.read_csv(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from policytag.data.metadata import report_ids
 from policytag.io.limits import ReadLimits
 from policytag.io.readers import read_report
-from policytag.io.sources import iter_source_files
+from policytag.io.sources import SourceFile, iter_source_files
 from policytag.runtime.encoding import UnreadableFile
 from policytag.runtime.normalize import normalize
 from policytag.runtime.segment import Segmenter
@@ -33,6 +33,8 @@ class Document:
     paragraphs: list[DocumentParagraph]
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    rel: PurePosixPath | None = None  # the path under its input (its level, region and year)
+    title: str | None = None
 
 
 def record_path(row: dict) -> tuple[str, ...]:
@@ -64,28 +66,30 @@ def iter_documents(
     ids = _report_ids(inputs, limits)
     for source in iter_source_files(inputs, limits):
         doc_id = ids[source.source].pop(0) if ids.get(source.source) else source.rel.stem
-        if source.error:
-            yield Document(source.source, [], source.error)
-            continue
-        try:
-            raw = read_report(source.source, source.rel, source.data or b"")
-        except UnreadableFile as err:
-            yield Document(source.source, [], str(err))
-            continue
-        if raw.records is not None:
-            paragraphs = [
-                DocumentParagraph(
-                    str(r.get("doc_id") or doc_id),
-                    i if r.get("index") is None else r["index"],
-                    normalize(r["section"]) if r.get("section") else None,
-                    normalize(r["text"]),
-                    record_path(r),
-                )
-                for i, r in enumerate(raw.records)
-            ]
-        else:
-            found, _ = segmenter.segment(doc_id, raw.blocks)
-            paragraphs = [
-                DocumentParagraph(doc_id, p.index, p.section, p.text, p.section_path) for p in found
-            ]
-        yield Document(source.source, paragraphs, warnings=list(raw.warnings))
+        yield read_document(source, doc_id, segmenter)
+
+
+def read_document(source: SourceFile, doc_id: str, segmenter: Segmenter) -> Document:
+    """One read source file as a `Document` named `doc_id` (JSONL lines keep their own `doc_id`);
+    `error` set, and no paragraphs, when it could not be read."""
+    if source.error:
+        return Document(source.source, [], source.error, rel=source.rel)
+    try:
+        raw = read_report(source.source, source.rel, source.data or b"")
+    except UnreadableFile as err:
+        return Document(source.source, [], str(err), rel=source.rel)
+    if raw.records is not None:
+        paragraphs = [
+            DocumentParagraph(
+                str(r.get("doc_id") or doc_id),
+                i if r.get("index") is None else r["index"],
+                normalize(r["section"]) if r.get("section") else None,
+                normalize(r["text"]),
+                record_path(r),
+            )
+            for i, r in enumerate(raw.records)
+        ]
+    else:
+        found, _ = segmenter.segment(doc_id, raw.blocks)
+        paragraphs = [DocumentParagraph(doc_id, p.index, p.section, p.text, p.section_path) for p in found]
+    return Document(source.source, paragraphs, warnings=list(raw.warnings), rel=source.rel, title=raw.title)

@@ -38,11 +38,11 @@ def check_backend(backend: str) -> None:
         raise ValueError(f"backend {backend!r}: choose one of auto, {', '.join(BACKENDS)}")
 
 
-def _window_logits(folder: Path, settings: ExportSettings, backend: str, device: str):
+def _window_logits(folder: Path, settings: ExportSettings, backend: str, device: str, threads: int | None):
     if backend == "onnx-int8":
         from policytag.runtime.onnx import OnnxWindowLogits
 
-        return OnnxWindowLogits(str(folder / ONNX_FILE))
+        return OnnxWindowLogits(str(folder / ONNX_FILE), threads)
     from policytag.modeling.classifier import TwoHeadClassifier
     from policytag.predict.allocator import keep_freed_memory
     from policytag.predict.torch_backend import TorchWindowLogits, quantize_int8
@@ -58,36 +58,34 @@ def _window_logits(folder: Path, settings: ExportSettings, backend: str, device:
 class Predictor:
     """Tags paragraphs with role and domain; see the module docstring."""
 
-    def __init__(self, folder: Path, settings: ExportSettings, backend: str, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        settings: ExportSettings,
+        backend: str,
+        device: str = "cpu",
+        threads: int | None = None,
+    ) -> None:
         check_backend(backend)
         self.folder, self.settings, self.backend = folder, settings, backend
         self.calibration = settings.calibration or Calibration()
         self.tagger = TextTagger(
             file_tokenizer(str(folder / "tokenizer.json")),
             settings,
-            _window_logits(folder, settings, backend, device),
+            _window_logits(folder, settings, backend, device, threads),
             self.calibration,
         )
 
     @classmethod
-    def load(cls, folder: str | Path, backend: str = "auto", threads: int | None = None) -> Predictor:
+    def load(
+        cls, folder: str | Path, backend: str = "auto", threads: int | None = None, device: str = "cpu"
+    ) -> Predictor:
         """Load an export folder, checking it is complete and unchanged (`manifest.json`)
-        and lists the files `backend` needs."""
-        check_backend(backend)
+        and lists the files `backend` needs; `threads` caps torch's and onnxruntime's CPU threads."""
         folder = Path(folder)
-        manifest = verify(folder)
-        settings = load_settings(folder)
-        if backend == "auto":
-            exported = settings.backends
-            backend = max(exported, key=lambda b: exported[b]["paragraphs_per_s"]) if exported else "torch"
-        missing = [name for name in BACKEND_FILES[backend] if name not in manifest["files"]]
-        if missing:
-            raise BrokenExport(
-                f"{folder}: no {missing[0]} in this export's {MANIFEST}, which backend "
-                f"{backend!r} needs; choose another backend or export again"
-            )
+        settings, backend = export_backend(folder, backend)
         _threads(threads)
-        return cls(folder, settings, backend)
+        return cls(folder, settings, backend, device, threads)
 
     @classmethod
     def from_run(cls, run: str | Path, device: str = "cpu", backend: str = "auto") -> Predictor:
@@ -107,15 +105,18 @@ class Predictor:
         return cls(best, load_settings(best), "torch", device)
 
     @classmethod
-    def open(cls, model: str | Path, backend: str = "auto") -> Predictor:
+    def open(
+        cls, model: str | Path, backend: str = "auto", threads: int | None = None, device: str = "cpu"
+    ) -> Predictor:
         """An export folder (by its manifest) or a training run (by its marker); anything else,
         an unfinished staging folder included, is refused with `BrokenExport`."""
         check_backend(backend)
         model = Path(model)
         if (model / MANIFEST).exists() or (model / STAGING_MARKER).exists():
-            return cls.load(model, backend)
+            return cls.load(model, backend, threads, device)
         if is_run(model):
-            return cls.from_run(model, backend=backend)
+            _threads(threads)
+            return cls.from_run(model, device, backend)
         if not model.is_dir():
             raise BrokenExport(f"{model}: no such model folder")
         raise BrokenExport(
@@ -145,10 +146,30 @@ class Predictor:
         """Per input file, its paragraphs' tags (none, and `error` set, when it cannot be read),
         each file read and tagged only when the previous one has been consumed."""
         for document in iter_documents(checked_paths(paths)):
-            yield (
-                document,
-                place(self.tagger.tag(*paragraph_inputs(document.paragraphs)), document.paragraphs),
-            )
+            yield document, self.tag_document(document)
+
+    def tag_document(self, document: Document) -> list[Tag]:
+        """A read document's tags, its paragraphs batched among themselves only, so that they
+        never depend on which other documents are tagged (int8 scales included)."""
+        return place(self.tagger.tag(*paragraph_inputs(document.paragraphs)), document.paragraphs)
+
+
+def export_backend(folder: Path, backend: str) -> tuple[ExportSettings, str]:
+    """An export's settings and the backend `backend` stands for (`auto`: the fastest exported),
+    after checking the folder against its manifest; `BrokenExport` when it lacks that backend's files."""
+    check_backend(backend)
+    manifest = verify(folder)
+    settings = load_settings(folder)
+    if backend == "auto":
+        exported = settings.backends
+        backend = max(exported, key=lambda b: exported[b]["paragraphs_per_s"]) if exported else "torch"
+    missing = [name for name in BACKEND_FILES[backend] if name not in manifest["files"]]
+    if missing:
+        raise BrokenExport(
+            f"{folder}: no {missing[0]} in this export's {MANIFEST}, which backend "
+            f"{backend!r} needs; choose another backend or export again"
+        )
+    return settings, backend
 
 
 def _threads(threads: int | None) -> None:

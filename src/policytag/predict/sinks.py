@@ -1,0 +1,145 @@
+"""Where tagged rows go: one file (.jsonl, .csv, .parquet) or a folder of Parquet parts.
+
+A file is written to a staging file of this writer's own and renamed into place when
+every row is in (`exclusive_output`). A folder holds one part per report
+(`Planned.part`, named from its id and source), each written under a hidden
+temporary name and renamed: a report is done exactly when its part exists, so `--resume`
+skips those and a killed run leaves no half part behind that a reader would take.
+Parquet files carry `META` in their schema metadata: the export's manifest hash and
+taxonomy version, the backend and the package version.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from contextlib import ExitStack
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from policytag.io.exclusive import exclusive_output
+from policytag.io.outputs import OutputRefused
+from policytag.predict.plan import COLUMNS, Planned
+
+SUFFIXES = (".jsonl", ".csv", ".parquet")
+RUN_FILE = "_policytag.json"  # in an output folder: the model the parts were tagged with
+TOP = pa.list_(pa.struct([("domain", pa.string()), ("score", pa.float64())]))
+SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("index", pa.int64()),
+        ("section", pa.string()),
+        ("section_path", pa.list_(pa.string())),
+        ("text", pa.string()),
+        ("role", pa.string()),
+        ("role_score", pa.float64()),
+        ("domain", pa.string()),
+        ("domain_score", pa.float64()),
+        ("top_domains", TOP),
+        ("uncertain", pa.bool_()),
+        ("level", pa.string()),
+        ("region", pa.string()),
+        ("year", pa.int64()),
+        ("source", pa.string()),
+    ]
+)
+assert tuple(SCHEMA.names) == COLUMNS
+
+
+def is_folder_output(out: Path) -> bool:
+    """A folder of parts: `out` is a folder already, ends in a slash, or has no suffix."""
+    return out.is_dir() or str(out).endswith(os.sep) or not out.suffix
+
+
+def arrow_table(rows: list[dict], meta: dict[str, str]) -> pa.Table:
+    """Rows (`COLUMNS`) as an Arrow table of `SCHEMA` with `meta` in its schema metadata."""
+    columns = {name: [row[name] for row in rows] for name in COLUMNS}
+    columns["top_domains"] = [[{"domain": d, "score": s} for d, s in top] for top in columns["top_domains"]]
+    schema = SCHEMA.with_metadata({f"policytag.{k}": str(v) for k, v in meta.items()})
+    return pa.table(columns, schema=schema)
+
+
+class FileSink:
+    """One output file, written as rows come and renamed into place on `close()`."""
+
+    def __init__(self, path: Path, meta: dict[str, str]) -> None:
+        suffix = path.suffix.lower()
+        if suffix not in SUFFIXES:
+            raise ValueError(f"{path}: output must end in .jsonl, .csv or .parquet, or be a folder")
+        self.suffix, self.meta, self.rows = suffix, meta, 0
+        self.stack = ExitStack()
+        staging = self.stack.enter_context(exclusive_output(path, "policytag predict"))
+        if suffix == ".parquet":
+            self.parquet = self.stack.enter_context(pq.ParquetWriter(staging, arrow_table([], meta).schema))
+            return
+        self.handle = self.stack.enter_context(staging.open("w", encoding="utf-8", newline=""))
+        self.csv = csv.DictWriter(self.handle, COLUMNS) if suffix == ".csv" else None
+        if self.csv:
+            self.csv.writeheader()
+
+    def add(self, planned: Planned | None, rows: list[dict]) -> None:
+        """Append a report's rows (`planned` is not needed in a file)."""
+        self.rows += len(rows)
+        if self.suffix == ".parquet":
+            if rows:
+                self.parquet.write_table(arrow_table(rows, self.meta))
+            return
+        for row in rows:
+            if self.csv:
+                self.csv.writerow(
+                    {
+                        **row,
+                        "top_domains": ";".join(f"{d}:{p}" for d, p in row["top_domains"]),
+                        "section_path": " > ".join(row["section_path"] or []),
+                    }
+                )
+            else:
+                self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def close(self, ok: bool) -> None:
+        """Rename the file into place when `ok`; otherwise drop it, the target left as it was."""
+        if ok:
+            self.stack.close()
+        else:
+            self.stack.__exit__(RuntimeError, RuntimeError("predict failed"), None)
+
+
+class FolderSink:
+    """An output folder of Parquet parts, one per report (see the module docstring)."""
+
+    def __init__(self, folder: Path, meta: dict[str, str], resume: bool) -> None:
+        self.folder, self.meta, self.rows = folder, meta, 0
+        run = {k: meta[k] for k in ("manifest_sha256", "backend")}
+        marker = folder / RUN_FILE
+        if folder.exists() and not folder.is_dir():
+            raise OutputRefused(
+                f"{folder}: a file, not a folder; give a folder (ending in /) or a file suffix"
+            )
+        if folder.exists() and any(p.name != RUN_FILE for p in folder.iterdir()):  # its marker alone: empty
+            if not resume:
+                raise OutputRefused(
+                    f"{folder}: not empty; give --resume to add the reports still missing, "
+                    "or choose an empty folder"
+                )
+            if not marker.is_file() or json.loads(marker.read_text(encoding="utf-8")) != run:
+                raise OutputRefused(
+                    f"{folder}: its parts were not tagged by this model and backend ({marker}); "
+                    "resume with the same model and --backend, or choose an empty folder"
+                )
+        folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.glob(".part-*.tmp"):  # a killed run's unfinished part
+            leftover.unlink(missing_ok=True)
+        marker.write_text(json.dumps(run), encoding="utf-8")
+        self.done = {p.name for p in folder.glob("part-*.parquet")}
+
+    def add(self, planned: Planned, rows: list[dict]) -> None:
+        temporary = self.folder / f".{planned.part}.{os.getpid()}.tmp"
+        pq.write_table(arrow_table(rows, self.meta), temporary)
+        temporary.replace(self.folder / planned.part)
+        self.rows += len(rows)
+
+    def close(self, ok: bool) -> None:
+        """Parts are final as written; nothing to finish."""
