@@ -104,11 +104,20 @@ def _coverage_note(shares: pd.DataFrame, by: Sequence[str], coverage: str) -> li
     ]
 
 
+def _cell(value: float, low: float, high: float, reports: int, column: str) -> str:
+    """A share with its interval; a group of one report has no spread between reports to
+    resample, so its raw share is shown without an interval (an adjusted one keeps the
+    confusion matrix's)."""
+    if reports < 2 and column == "share":
+        return f"{value:.1%} (1 report)"
+    return f"{value:.1%} [{low:.1%}–{high:.1%}]"
+
+
 def _wide(shares: pd.DataFrame, by: Sequence[str], axis: str, column: str, schema: LabelSchema) -> str:
     rows = shares[shares["axis"] == axis].copy()
     rows["cell"] = [
-        f"{v:.1%} [{lo:.1%}–{hi:.1%}]"
-        for v, lo, hi in zip(rows[column], rows[f"{column}_low"], rows[f"{column}_high"])
+        _cell(v, lo, hi, n, column)
+        for v, lo, hi, n in zip(rows[column], rows[f"{column}_low"], rows[f"{column}_high"], rows["reports"])
     ]
     keys = list(by) or ["axis"]
     groups = group_rows(rows, by)
