@@ -262,7 +262,7 @@ def predict(
     resumed = f"; {stats.resumed} reports already in {out}" if stats.resumed else ""
     typer.echo(
         f"tagged {stats.rows:,} paragraphs of {stats.tagged} reports with backend {stats.backend} "
-        f"({engine}, {len(stats.workers)} workers); skipped {len(stats.skipped)} files "
+        f"({engine}, {len(stats.workers)} worker{'s' * (len(stats.workers) != 1)}); skipped {len(stats.skipped)} files "
         f"and {len(stats.warnings)} lines{resumed}; wrote {out}"
     )
 
