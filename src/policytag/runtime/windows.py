@@ -41,7 +41,7 @@ class ContextConfig:
 
     enabled: bool = True  # false: the context-free model (paths are ignored everywhere)
     max_path_tokens: int = 48  # the nearest heading is kept first, top-level headings dropped first
-    drop_share: float = 0.15  # training paragraphs given no path
+    drop_share: float = 0.3  # training paragraphs given no path
     nearest_share: float = 0.15  # training paragraphs given only the nearest heading
 
     def __post_init__(self) -> None:
