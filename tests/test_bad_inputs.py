@@ -155,7 +155,7 @@ def test_a_second_writer_to_the_same_output_is_refused_and_the_first_completes(t
     assert write_tags(out, first()) == 2
     assert [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()] == ["一", "二"]
     assert refused and str(out) in refused[0]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tags.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tags.jsonl.policytag.json", "tags.jsonl"]
 
 
 def test_a_failed_write_leaves_the_earlier_output_and_no_partial_file(tmp_path):
@@ -169,7 +169,7 @@ def test_a_failed_write_leaves_the_earlier_output_and_no_partial_file(tmp_path):
     with pytest.raises(RuntimeError):
         write_tags(out, broken())
     assert json.loads(out.read_text(encoding="utf-8"))["text"] == "旧"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tags.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tags.jsonl.policytag.json", "tags.jsonl"]
 
 
 def test_prepare_over_an_older_dataset_leaves_no_stale_rule_report(tmp_path):
