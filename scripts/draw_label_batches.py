@@ -14,6 +14,11 @@ sample, every file in `data/annotations/`) are left out; so are paragraphs that 
   as work items, the thin domains (by heading or text words), and long paragraphs. At most
   ten picks per report.
 
+With `--thin`, a top-up instead: paragraphs that open on work safety and emergencies or on
+innovation (by their first 40 characters, or three of the words anywhere), from unused
+reports and from the training reports above but never the same paragraph twice, written as
+`DIR/thin-*.jsonl`.
+
 Writes `DIR/heldout-*.jsonl` and `DIR/train-*.jsonl` batches (id, doc_id, section_path, text;
 no labels of any kind), grouped by report and in report order, and `DIR/draw.json`.
 """
@@ -62,6 +67,13 @@ THIN = {
 WANT = {"arranged": 1300, "problem": 700, "safety": 420, "innovation": 260, "governance": 220,
         "culture_edu": 120, "ecology": 70, "rural": 70, "long": 300}  # fmt: skip
 PER_TRAIN_REPORT = 10
+THIN_OPENING = {
+    "safety": re.compile(
+        r"安全生产|应急|消防|防汛|抗旱|防灾|减灾|食品安全|药品安全|危化|地质灾害|森林防火|安全隐患"
+    ),
+    "innovation": re.compile(r"科技创新|创新驱动|研发|高新技术企业|科技成果|专利|实验室|创新平台|人才引进"),
+}
+WANT_THIN = {"safety": 620, "innovation": 120}
 
 
 def used_reports() -> set[str]:
@@ -101,7 +113,12 @@ def paragraphs(root: Path, rows: list[dict]) -> dict[str, list[dict]]:
     for document in iter_documents([root / row["path"] for row in rows]):
         doc_id = Path(document.source).relative_to(root).with_suffix("").as_posix()
         out[doc_id] = [
-            {"id": f"{doc_id}#{p.index:04d}", "doc_id": doc_id, "section_path": list(p.section_path), "text": p.text}
+            {
+                "id": f"{doc_id}#{p.index:04d}",
+                "doc_id": doc_id,
+                "section_path": list(p.section_path),
+                "text": p.text,
+            }
             for p in document.paragraphs
             if len(p.text) >= 20
         ]
@@ -115,7 +132,9 @@ def kinds(row: dict) -> list[str]:
     found = []
     if review and (ARRANGED.match(text) or ITEMS.search(text[:200])):
         found.append("arranged")
-    if PROBLEM_HEAD.search(path) or (review and PROBLEM_TEXT.search(text[:60]) and not text.startswith("我们也")):
+    if PROBLEM_HEAD.search(path) or (
+        review and PROBLEM_TEXT.search(text[:60]) and not text.startswith("我们也")
+    ):
         found.append("problem")
     found += [name for name, words in THIN.items() if words.search(path) or len(words.findall(text)) >= 2]
     if len(text) >= 500:
@@ -138,12 +157,53 @@ def draw_train(by_report: dict[str, list[dict]], rng: random.Random, near: NearD
         for row in pool:
             if taken >= want:
                 break
-            if row["id"] in picked or per_report[row["doc_id"]] >= PER_TRAIN_REPORT or near.match(row["text"]):
+            if (
+                row["id"] in picked
+                or per_report[row["doc_id"]] >= PER_TRAIN_REPORT
+                or near.match(row["text"])
+            ):
                 continue
             picked[row["id"]] = {**row, "picked_for": kind}
             per_report[row["doc_id"]] += 1
             taken += 1
     return list(picked.values())
+
+
+def draw_thin(
+    by_report: dict[str, list[dict]],
+    rng: random.Random,
+    near: NearDuplicates,
+    taken: set[str],
+    want: dict[str, int],
+) -> list[dict]:
+    picked: list[dict] = []
+    per_report: dict[str, int] = defaultdict(int)
+    rows = [row for rows in by_report.values() for row in rows if row["id"] not in taken]
+    rng.shuffle(rows)
+    for kind, count_wanted in want.items():
+        if kind == "arranged":
+            pool = [r for r in rows if "arranged" in kinds(r)]
+        else:
+            words = THIN_OPENING[kind]
+            pool = [r for r in rows if words.search(r["text"][:40]) or len(words.findall(r["text"])) >= 3]
+        count = 0
+        for row in pool:
+            if count >= count_wanted:
+                break
+            if row["id"] in taken or per_report[row["doc_id"]] >= 4 or near.match(row["text"]):
+                continue
+            picked.append({**row, "picked_for": kind})
+            taken.add(row["id"])
+            per_report[row["doc_id"]] += 1
+            count += 1
+    return picked
+
+
+def labelled_ids() -> set[str]:
+    ids = set()
+    for path in ANNOTATIONS.rglob("*.jsonl"):
+        ids |= {json.loads(line)["id"] for line in path.open(encoding="utf-8")}
+    return ids
 
 
 def write_batches(rows: list[dict], out: Path, prefix: str, size: int) -> list[str]:
@@ -176,9 +236,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--train-reports", type=int, default=700)
+    parser.add_argument("--thin", action="store_true", help="Draw the thin-domain top-up instead.")
+    parser.add_argument(
+        "--want", action="append", default=[], help="With --thin: KIND=N instead of the defaults."
+    )
+    parser.add_argument("--prefix", default="thin", help="With --thin: the batch files' prefix.")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     index = list(csv.DictReader((args.corpus / "index.csv").open(encoding="utf-8")))
+    if args.thin:
+        return main_thin(args, index, rng)
     used = used_reports()
     near = reference_texts()
     heldout = draw_heldout(index, used, rng)
@@ -203,6 +270,28 @@ def main() -> None:
     }
     (args.out / "draw.json").write_text(json.dumps(draw, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"heldout: {len(held_rows)} paragraphs, {len(heldout)} reports; train: {len(train_rows)} picks")
+
+
+def main_thin(args: argparse.Namespace, index: list[dict], rng: random.Random) -> None:
+    """The thin-domain top-up: reports not held out anywhere, paragraphs not labelled yet."""
+    heldout = set()
+    for path in [*ANNOTATIONS.glob("*heldout*.jsonl"), GOLD]:
+        heldout |= {json.loads(line).get("doc_id") for line in path.open(encoding="utf-8")}
+    near = reference_texts()
+    for path in ANNOTATIONS.glob("*heldout*.jsonl"):
+        for line in path.open(encoding="utf-8"):
+            near.add(json.loads(line)["text"])
+    pool = [row for row in index if row["path"].removesuffix(".md") not in heldout]
+    reports = rng.sample(pool, min(args.train_reports, len(pool)))
+    want = {k: int(v) for k, v in (item.split("=") for item in args.want)} or WANT_THIN
+    rows = draw_thin(paragraphs(args.corpus, reports), rng, near, labelled_ids(), want)
+    args.out.mkdir(parents=True, exist_ok=True)
+    draw = {"seed": args.seed, "batches": write_batches(rows, args.out, args.prefix, 360),
+            "picked_for": {row["id"]: row["picked_for"] for row in rows}}  # fmt: skip
+    (args.out / f"draw-{args.prefix}.json").write_text(
+        json.dumps(draw, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    print(f"thin-domain top-up: {len(rows)} picks")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPORT_TEXT, make_pdf
+from conftest import DATA, REPORT_TEXT, make_pdf
 from policytag.cli import app
 from policytag.evaluation.gold import read_gold
 from policytag.io.readers import read_report
@@ -176,10 +176,12 @@ def test_prepare_over_an_older_dataset_leaves_no_stale_rule_report(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "r.txt").write_text(REPORT_TEXT, encoding="utf-8")
     out = tmp_path / "out"
-    first = runner.invoke(app, ["prepare", str(tmp_path / "in"), "--out", str(out), "--set", "workers=1"])
-    assert first.exit_code == 0, first.output  # an older dataset, as if prepared with gold:
-    for name in ("rule_report.json", "rule_report.md"):
-        (out / name).write_text("old", encoding="utf-8")
+    gold = str(DATA / "gold" / "dev.jsonl")
+    first = runner.invoke(
+        app, ["prepare", str(tmp_path / "in"), "--out", str(out), "--set", "workers=1", "--gold", gold]
+    )
+    assert first.exit_code == 0, first.output  # an older dataset, prepared with gold
+    assert (out / "rule_report.json").is_file()
     result = runner.invoke(app, ["prepare", str(tmp_path / "in"), "--out", str(out), "--set", "workers=1"])
     assert result.exit_code == 0, result.output
     assert not (out / "rule_report.json").exists() and not (out / "rule_report.md").exists()

@@ -60,40 +60,59 @@ def test_an_unknown_label_names_the_file_and_row(tmp_path):
         labelled_paragraphs([path], SCHEMA)
 
 
+EVALUATION = [DATA / "gold" / "dev.jsonl", *sorted((DATA / "annotations").glob("*heldout*.jsonl"))]
+TRAINING = sorted(p for p in (DATA / "annotations").glob("*.jsonl") if "heldout" not in p.name)
+
+
 def test_shipped_labels_do_not_nearly_repeat_an_evaluation_paragraph():
-    evaluation = [
-        r["text"]
-        for name in (
-            "gold/dev.jsonl",
-            "annotations/sample-heldout.jsonl",
-            "annotations/corpus-audit-heldout.jsonl",
-        )
-        for r in read_labelled(DATA / name)
-    ]
-    near = NearDuplicates(evaluation)
-    for name in ("annotations/sample.jsonl", "annotations/corpus.jsonl"):
-        repeats = [r["id"] for r in read_labelled(DATA / name) if near.match(r["text"]) is not None]
-        assert repeats == [], f"{name}: near repeats of evaluation paragraphs: {repeats[:5]}"
+    assert len(EVALUATION) >= 4 and len(TRAINING) >= 3
+    near = NearDuplicates([r["text"] for path in EVALUATION for r in read_labelled(path)])
+    for path in TRAINING:
+        repeats = [r["id"] for r in read_labelled(path) if near.match(r["text"]) is not None]
+        assert repeats == [], f"{path.name}: near repeats of evaluation paragraphs: {repeats[:5]}"
+
+
+def test_no_held_out_report_is_trained_on():
+    trained = {r["doc_id"] for path in TRAINING for r in read_labelled(path)}
+    for path in EVALUATION[1:]:
+        assert not {r["doc_id"] for r in read_labelled(path)} & trained, path.name
 
 
 def test_shipped_corpus_labels_are_complete_rows():
-    rows = read_labelled(DATA / "annotations" / "corpus.jsonl")
-    assert len({r["doc_id"] for r in rows}) >= 150
-    for r in rows:
-        assert {
-            "id",
-            "doc_id",
-            "text",
-            "section_path",
-            "role",
-            "domain",
-            "domain_alt",
-            "selected_by",
-            "round",
-            "pass",
-        } <= set(r)
-        assert r.get("skip") or (
-            SCHEMA.check("role", r["role"], r["id"]) and SCHEMA.check("domain", r["domain"], r["id"])
-        )
-    audit = {r["doc_id"] for r in read_labelled(DATA / "annotations" / "corpus-audit-heldout.jsonl")}
-    assert not audit & {r["doc_id"] for r in rows}
+    for name, reports in (
+        ("corpus.jsonl", 150),
+        ("corpus-round3.jsonl", 500),
+        ("corpus-audit2-heldout.jsonl", 30),
+    ):
+        rows = read_labelled(DATA / "annotations" / name)
+        assert len({r["doc_id"] for r in rows}) >= reports
+        for r in rows:
+            assert {
+                "id",
+                "doc_id",
+                "text",
+                "section_path",
+                "role",
+                "domain",
+                "domain_alt",
+                "selected_by",
+                "round",
+                "pass",
+            } <= set(r)
+            assert r.get("skip") or (
+                SCHEMA.check("role", r["role"], r["id"]) and SCHEMA.check("domain", r["domain"], r["id"])
+            )
+
+
+def test_the_merged_label_files_match_their_reading_passes():
+    """`scripts/merge_label_passes.py` rebuilds the round's files from the passes exactly."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "scripts/merge_label_passes.py", "--check"],
+        cwd=DATA.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr

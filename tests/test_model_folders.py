@@ -106,14 +106,19 @@ def test_export_refuses_a_folder_it_did_not_make_and_never_a_run(tiny_run, tmp_p
     assert not list(tmp_path.glob(".*partial*"))
 
 
-def test_export_replaces_an_earlier_export(tiny_run, tiny_export, tmp_path):
+def test_export_replaces_an_earlier_export_and_never_a_users_file(tiny_run, tiny_export, tmp_path):
     out = tmp_path / "export"
     shutil.copytree(tiny_export, out)
-    (out / "stale.txt").write_text("from the earlier export")
-    result = runner.invoke(app, ["export", str(tiny_run), "--out", str(out), "--parity-paragraphs", "20"])
+    args = ["export", str(tiny_run), "--out", str(out), "--parity-paragraphs", "20"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert not (out / "stale.txt").exists() and Predictor.load(out).backend
+    assert Predictor.load(out).backend
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]  # no staging or old folder left
+    (out / "notes.txt").write_text("mine")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "notes.txt" in result.output
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+    assert (out / "notes.txt").read_text() == "mine" and Predictor.load(out).backend
 
 
 def test_prepare_refuses_a_foreign_folder_and_replaces_an_earlier_dataset_whole(prepare_config, tmp_path):

@@ -210,8 +210,9 @@ def test_seed_sample_through_prepare(prepare_config, tmp_path):
 
 
 def test_prepare_with_nothing_readable_fails_clearly(tmp_path):
-    (tmp_path / "empty.txt").write_bytes(b"")
-    result = runner.invoke(app, ["prepare", str(tmp_path), "--out", str(tmp_path / "out")])
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.txt").write_bytes(b"")
+    result = runner.invoke(app, ["prepare", str(tmp_path / "in"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "no readable report" in result.output
 

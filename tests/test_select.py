@@ -187,8 +187,6 @@ def test_label_studio_tasks_carry_pre_annotations_and_a_config_for_both_axes(
     reports, tmp_path, tiny_run, schema
 ):
     out = tmp_path / "ls"
-    out.mkdir()
-    (out / "old.json").write_text("[]", encoding="utf-8")
     tasks = _select(
         tiny_run, out, str(reports), "--n", "6", "--strategy", "diverse", "--format", "labelstudio"
     )

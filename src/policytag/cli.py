@@ -27,6 +27,14 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        help="Write the output folder beside files policytag did not write there (they are never removed or replaced)."
+    ),
+]
+
+
 @app.command()
 def prepare(
     inputs: Annotated[list[Path], typer.Argument(help="Report files, folders, or .tar.gz/.zip archives.")],
@@ -42,9 +50,7 @@ def prepare(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override a recipe key: --set split.seed=7")
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace OUT even when it holds something else (never a training run).")
-    ] = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Read raw reports, segment them into paragraphs, label and split them by report."""
     from policytag.data.prepare import load_prepare_config
@@ -80,7 +86,9 @@ def train(
     """Fine-tune an encoder with a role head and a domain head; keep the best model by dev macro-F1."""
     import os
     import sys
+    from contextlib import nullcontext
 
+    from policytag.io.outputs import Output, claim_empty, locked
     from policytag.training.config import load_resumable_config, load_train_config
     from policytag.training.loop import train as run_training
     from policytag.training.run import new_run_dir
@@ -95,9 +103,12 @@ def train(
             config.data.train_file()  # before the run folder exists: a missing dataset leaves none
             if out is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
                 raise ConfigError("several processes share one run folder: give it with --out")
+            if out is not None:
+                claim_empty(Output(out, "train", (config.data.dataset, *filter(None, [config.data.dev]))))
             run = out or new_run_dir(Path("experiments"), path.stem)
             run.mkdir(parents=True, exist_ok=True)
-        metrics = run_training(config, run, sys.argv, resume=resume is not None)
+        with locked(run, "train") if int(os.environ.get("RANK", "0")) == 0 else nullcontext():
+            metrics = run_training(config, run, sys.argv, resume=resume is not None)
     except (ConfigError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     if metrics:
@@ -139,6 +150,7 @@ def evaluate(
     nearest_only: Annotated[
         bool, typer.Option(help="Give the model only the heading nearest to each paragraph.")
     ] = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Evaluate a model on held-out labelled paragraphs: metrics, intervals, pictures, mistakes."""
     from policytag.evaluation.evaluate import EvalConfig
@@ -158,6 +170,7 @@ def evaluate(
                 gold_sections=context,
                 nearest=nearest_only,
             ),
+            overwrite=overwrite,
         )
     except (BrokenExport, FileNotFoundError, ValueError) as err:  # GoldError is a ValueError
         _fail(str(err))
@@ -178,9 +191,7 @@ def export(
         typer.Option(help="Corpus paragraphs JSONL for the parity check (default: the run's dataset)."),
     ] = None,
     parity_paragraphs: Annotated[int, typer.Option(help="Corpus paragraphs in the parity check.")] = 2000,
-    overwrite: Annotated[
-        bool, typer.Option(help="Replace OUT even when it holds something else (never a training run).")
-    ] = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Export a run's best model as a self-contained, calibrated predictor folder (torch, int8, ONNX)."""
     from policytag.export.build import ExportConfig
@@ -246,7 +257,6 @@ def predict(
     ] = False,
 ) -> None:
     """Tag every paragraph of new reports with role and domain."""
-    from policytag.io.exclusive import OutputInUse
     from policytag.predict.corpus import CorpusRun, EngineUnavailable, tag_corpus
 
     run = CorpusRun(model, inputs, out, backend, workers, engine, ray_address, resume, gpus_per_worker)
@@ -255,7 +265,7 @@ def predict(
     except EngineUnavailable as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
-    except (OutputInUse, FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
     for problem in [*stats.skipped, *stats.warnings[:20]]:
         typer.echo(f"  skipped {problem}")
@@ -299,6 +309,7 @@ def summarize(
     ] = None,
     bootstrap: Annotated[int, typer.Option(help="Report resamples per group for the 95% intervals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the resampling.")] = 13,
+    overwrite: Overwrite = False,
 ) -> None:
     """Role and domain shares per group with 95% intervals, a role x domain table, pictures, summary.md."""
     from policytag.findings.summarize import SummaryConfig
@@ -314,7 +325,7 @@ def summarize(
             bootstrap=bootstrap,
             seed=seed,
         )
-        result = run_summarize(tags, out, config)
+        result = run_summarize(tags, out, config, overwrite)
     except (FileNotFoundError, ValueError) as err:  # TagFileError and EvaluationError are ValueErrors
         _fail(str(err))
     typer.echo(
@@ -371,6 +382,7 @@ def compare(
     ] = None,
 ) -> None:
     """One table of runs: the recipe keys that differ and the headline metrics, best in bold."""
+    from policytag.io.outputs import Output, write_text
     from policytag.training.compare import compare_table, load_entry
 
     try:
@@ -379,7 +391,10 @@ def compare(
         _fail(str(err))
     typer.echo(table)
     if out is not None:
-        out.write_text(table, encoding="utf-8")
+        try:
+            write_text(Output(out, "compare", tuple(folders)), table)
+        except ValueError as err:
+            _fail(str(err))
 
 
 @app.command()
@@ -417,6 +432,7 @@ def select(
     recipe: Annotated[
         Path, typer.Option(help="Dataset recipe: how reports are read and segmented.")
     ] = CONFIGS / "data" / "default.yaml",
+    overwrite: Overwrite = False,
 ) -> None:
     """Pick the paragraphs to label next (never dev gold reports, held-out rows or labelled ones)."""
     from policytag.data.prepare import load_prepare_config
@@ -438,7 +454,7 @@ def select(
             per_report=per_report,
             pool=pool,
         )
-        summary = run_select(inputs, out, config, load_prepare_config(recipe))
+        summary = run_select(inputs, out, config, load_prepare_config(recipe), overwrite)
     except (ConfigError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
     for item in summary["skipped"]:
@@ -473,6 +489,7 @@ def agreement(
     """Agreement between two annotators per axis: raw, Cohen's kappa, Krippendorff's alpha, per class."""
     import json
 
+    from policytag.io.outputs import Output, claim_file, write_text
     from policytag.labels.schema import LabelSchema
     from policytag.review.agreement import agreement as run_agreement
     from policytag.review.agreement import render_markdown
@@ -483,9 +500,14 @@ def agreement(
         _fail(str(err))
     table = render_markdown(result)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-        out.with_suffix(".md").write_text(table, encoding="utf-8")
+        written = [Output(path, "agreement", (first, second)) for path in (out, out.with_suffix(".md"))]
+        try:
+            for output in written:  # both checked before either is written
+                claim_file(output)
+            write_text(written[0], json.dumps(result, ensure_ascii=False, indent=2))
+            write_text(written[1], table)
+        except ValueError as err:
+            _fail(str(err))
     typer.echo(table)
     if out is not None:
         typer.echo(f"wrote {out} and {out.with_suffix('.md')}")

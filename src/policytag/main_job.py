@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from policytag.config import CONFIGS, SAMPLE
-from policytag.io.outputs import claim, set_aside
+from policytag.io.outputs import Output, OutputRefused, check_place, claim_folder, set_aside
 
 
 def sample_path(value: Path | None) -> Path | None:
@@ -45,7 +44,7 @@ def run_main_job(
     """Run every step into `out`; returns the dev-gold metrics of the exported predictor."""
     from policytag.data.prepare import load_prepare_config, prepare
     from policytag.evaluation.evaluate import EvalConfig, evaluate
-    from policytag.export.build import ExportConfig, export, is_export
+    from policytag.export.build import ExportConfig, export
     from policytag.predict.run_folder import is_run, load_run_record
     from policytag.training.config import load_train_config
     from policytag.training.loop import train
@@ -65,10 +64,12 @@ def run_main_job(
     if config.data.dev is None or not config.data.dev.is_file():
         raise FileNotFoundError(f"{config.data.dev}: no dev gold; give one with --set data.dev=FILE")
     # every target is checked before anything is written
-    claim(exported, "an export", is_export, overwrite)
-    claim(evaluation, "an evaluation", lambda f: (f / "metrics.json").is_file(), overwrite)
-    if run.exists() and not is_run(run):
-        claim(run, "a training run", is_run, overwrite)  # empty passes; anything else needs --overwrite
+    check_place(Output(out, "run"))
+    claim_folder(Output(data, "prepare", overwrite=overwrite))
+    claim_folder(Output(exported, "export", overwrite=overwrite))
+    claim_folder(Output(evaluation, "evaluate", overwrite=overwrite))
+    if run.exists() and not is_run(run) and (not run.is_dir() or any(run.iterdir())):
+        raise OutputRefused(f"{run}: not a training run and not empty; move it away or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
 
     prepare_recipe = CONFIGS / "data" / "default.yaml"
@@ -93,7 +94,7 @@ def run_main_job(
         kept = set_aside(run, load_run_record(run).created)
         echo(f"      the earlier run is kept as {kept}")
     elif run.exists():
-        shutil.rmtree(run)  # empty, or --overwrite of a folder that holds no run
+        run.rmdir()  # empty (checked above)
     echo(f"[2/4] train: recipe {recipe} → {run}")
     run.mkdir(parents=True)
     train(config, run, sys.argv)

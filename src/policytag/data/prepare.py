@@ -22,10 +22,10 @@ from policytag.config import apply_overrides, from_dict, read_yaml, recipe_path
 from policytag.data.labelled import labelled_paragraphs
 from policytag.data.metadata import report_ids, report_meta
 from policytag.data.splits import SplitConfig, assign_splits
-from policytag.data.writer import TAXONOMY, is_dataset, write_dataset
+from policytag.data.writer import TAXONOMY, write_dataset
 from policytag.io.jsonl import read_labelled
 from policytag.io.limits import MB
-from policytag.io.outputs import claim, staged
+from policytag.io.outputs import Output, output_folder
 from policytag.io.readers import read_report
 from policytag.io.sources import SourceFile, batched_sources, iter_source_files
 from policytag.labels.annotations import load_annotations
@@ -174,10 +174,15 @@ def _results(config: PrepareConfig, inputs: list[Path]) -> Iterator[_ReportResul
 def prepare(
     inputs: list[Path], out: Path, config: PrepareConfig, gold: Path | None = None, overwrite: bool = False
 ) -> dict:
-    """Run the whole step; returns the statistics written to `out/stats.json`. `out` may be
-    missing, empty or an earlier dataset (replaced whole, atomically); anything else is
-    refused unless `overwrite`."""
-    claim(out, "a dataset", is_dataset, overwrite)
+    """Run the whole step; returns the statistics written to `out/stats.json`. `out` follows
+    the one output rule (`policytag.io.outputs`): a new folder or an earlier dataset, whose files
+    are replaced; other files there are refused, or kept beside it with `overwrite`."""
+    output = Output(out, "prepare", (*inputs, *([gold] if gold else [])), overwrite)
+    with output_folder(output) as staging:
+        return _prepare(inputs, staging, config, gold)
+
+
+def _prepare(inputs: list[Path], staging: Path, config: PrepareConfig, gold: Path | None) -> dict:
     started = time.perf_counter()
     schema = LabelSchema.load(config.rules.taxonomy)
     reports, skipped = _read_reports(inputs, config)
@@ -200,14 +205,13 @@ def prepare(
     }
     if report is not None:
         stats["rule_report"] = {axis: report[axis]["combined"] for axis in ("role", "domain")}
-    with staged(out) as staging:
-        write_dataset(staging, paragraphs, stats, schema)
-        shutil.copyfile(config.rules.taxonomy, staging / TAXONOMY)  # the taxonomy travels with the data
-        if report is not None:
-            (staging / "rule_report.json").write_text(
-                json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
-            )
-            (staging / "rule_report.md").write_text(render_table(report), encoding="utf-8")
+    write_dataset(staging, paragraphs, stats, schema)
+    shutil.copyfile(config.rules.taxonomy, staging / TAXONOMY)  # the taxonomy travels with the data
+    if report is not None:
+        (staging / "rule_report.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        (staging / "rule_report.md").write_text(render_table(report), encoding="utf-8")
     return stats
 
 

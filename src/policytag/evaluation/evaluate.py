@@ -25,6 +25,7 @@ from policytag.evaluation.metrics import (
     reliability_bins,
 )
 from policytag.io.jsonl import read_labelled
+from policytag.io.outputs import Output, output_folder
 from policytag.labels.schema import LabelSchema
 from policytag.predict.predictor import Predictor
 from policytag.predict.run_folder import is_run, load_run_record
@@ -47,8 +48,17 @@ class EvalConfig:
     nearest: bool = False  # only the heading nearest to each paragraph
 
 
-def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig()) -> dict:
-    """Evaluate `model` (export or run folder) on `data`; returns the metrics written to metrics.json."""
+def evaluate(
+    model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig(), overwrite: bool = False
+) -> dict:
+    """Evaluate `model` (export or run folder) on `data`; returns the metrics written to metrics.json.
+    `out` follows the one output rule (`policytag.io.outputs`)."""
+    inputs = (model, data, *([config.reports] if config.reports else []))
+    with output_folder(Output(out, "evaluate", inputs, overwrite)) as staging:
+        return _evaluate(model, data, staging, config)
+
+
+def _evaluate(model: Path, data: Path, out: Path, config: EvalConfig) -> dict:
     predictor = Predictor.open(model)
     schema = LabelSchema.of_model(predictor.settings)  # the taxonomy travels with the model
     rows, problems = read_gold(data, schema, config.strict)
@@ -83,7 +93,6 @@ def evaluate(model: Path, data: Path, out: Path, config: EvalConfig = EvalConfig
     if config.baseline:
         metrics["baseline"] = _baseline(model, rows, tags, config)
 
-    out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     _write_predictions(out, rows, tags)
     from policytag.evaluation.report import write_report

@@ -38,12 +38,12 @@ from policytag.export.model_card import model_card
 from policytag.export.onnx import build_onnx
 from policytag.export.standalone import build_standalone
 from policytag.io.jsonl import read_labelled
-from policytag.io.outputs import claim, staged
+from policytag.io.outputs import Output, output_folder
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.predict.predictor import BACKENDS, ONNX_FILE, TORCH_FILES, Predictor
 from policytag.predict.run_folder import load_run_record
-from policytag.runtime.manifest import MANIFEST, verify, write_manifest
+from policytag.runtime.manifest import verify, write_manifest
 from policytag.runtime.normalize import normalize
 from policytag.runtime.settings import SETTINGS_FILE, ExportSettings, TrainingRecord
 from policytag.runtime.tagging import softmax
@@ -63,10 +63,6 @@ class ExportConfig:
     seed: int = 0
 
 
-def is_export(folder: Path) -> bool:
-    return (folder / MANIFEST).is_file() and (folder / SETTINGS_FILE).is_file()
-
-
 def export(
     run: Path, out: Path, config: ExportConfig = ExportConfig(), overwrite: bool = False
 ) -> ExportSettings:
@@ -79,8 +75,8 @@ def export(
         )
     verify(best, needs=TORCH_FILES)
     recipe = load_run_config(run)
-    claim(out, "an export", is_export, overwrite)
-    with staged(out) as staging, tempfile.TemporaryDirectory() as scratch:
+    output = Output(out, "export", (run, *([config.dev] if config.dev else [])), overwrite)
+    with output_folder(output) as staging, tempfile.TemporaryDirectory() as scratch:
         model, tokenizer, settings = TwoHeadClassifier.load(best)
         model.save(staging, tokenizer, settings)
         del model

@@ -18,6 +18,7 @@ from policytag.findings.coverage import Coverage, labelled_rows
 from policytag.findings.results import group_rows, role_by_domain, share_table
 from policytag.findings.summary import write_summary
 from policytag.findings.tables import read_tags
+from policytag.io.outputs import Output, output_folder
 from policytag.labels.schema import AXES, LabelSchema
 
 WEIGHTS = ("paragraphs", "characters")
@@ -57,8 +58,15 @@ class SummaryConfig:
             raise ValueError(f"--by {', '.join(sorted(clash))}: that name is a column of shares.csv itself")
 
 
-def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
-    """Summarise `tag_files` into `out`; returns what was written and the facts summary.md states."""
+def summarize(tag_files: list[Path], out: Path, config: SummaryConfig, overwrite: bool = False) -> dict:
+    """Summarise `tag_files` into `out`; returns what was written and the facts summary.md states.
+    `out` follows the one output rule (`policytag.io.outputs`)."""
+    inputs = (*tag_files, *config.adjust)
+    with output_folder(Output(out, "summarize", inputs, overwrite)) as staging:
+        return {**_summarize(tag_files, staging, config), "out": str(out)}
+
+
+def _summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
     schema = LabelSchema.load(CONFIGS / "taxonomy.yaml")
     table = read_tags(tag_files, config.by, schema, config.exclude_uncertain)
     rng = np.random.default_rng(config.seed)
@@ -93,7 +101,6 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
         facts["coverage"] = coverage.describe()
 
     shares = share_table(table, config.by, schema, config.weight, config.bootstrap, rng, confusions, coverage)
-    out.mkdir(parents=True, exist_ok=True)
     shares.to_csv(out / "shares.csv", index=False)
     shares.to_parquet(out / "shares.parquet", index=False)
     roles_domains = role_by_domain(table, schema, config.weight, config.bootstrap, rng)

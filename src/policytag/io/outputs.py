@@ -1,53 +1,178 @@
-"""Output folders that replace only their own kind of output, never what a command did not make.
+"""The one rule for every output: a command writes only paths it owns.
 
-A command claims its target first (`claim`): a missing or empty folder, or one holding
-the command's own kind of output, may be replaced; anything else is refused naming it,
-unless the user says `--overwrite`; a folder holding a training run is refused even
-then. The output is written into a staging folder beside the target whose name is
-unique to the process (`staged`), then renamed into place; the earlier output is
-removed only after that.
+A command owns a new path, or its own earlier output, recognised by what it recorded when it
+wrote it: in a folder, the owner file `OWNER` lists the command and every file it wrote with its
+SHA-256; beside a single file, a hidden sidecar `.NAME.policytag.json` does the same. Replacing an
+earlier output replaces only the files it lists that are unchanged since. Anything else found
+there is refused, naming it; `overwrite` lets a folder output be written beside such files, and
+no file the command did not write is ever removed or replaced, with or without it.
+
+An output may never be, or lie inside, one of the command's inputs, an export folder or a
+training run folder. One writer per output at a time: a lock beside it is held for the whole
+command, and a second writer is refused at once (`OutputInUse`). A folder output is written into
+a staging folder and moved into place when complete; a single file through a staging file renamed
+into place. A killed run's staging leftovers are removed by the next run on the same output.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from policytag.runtime.manifest import STAGING_MARKER
+from policytag.runtime.checksum import sha256
+from policytag.runtime.manifest import MANIFEST, STAGING_MARKER
 
-RUN_MARKER = "run.json"  # the file that makes a folder a training run (`policytag.predict.run_folder`)
+OWNER = ".policytag-owner.jsonl"  # in an output folder: a header line, then one line per file written
+RUN_MARKER = "run.json"  # the file that makes a folder a training run
+EXPORT_SETTINGS = "policytag.json"  # beside `manifest.json`: the files that make a folder an export
+MAX_NAMED = 5
 
 
 class OutputRefused(ValueError):
-    """A target that holds something the command did not make."""
+    """A target the command may not write: not its own, an input, or inside a run or an export."""
 
 
-def holds_run(folder: Path) -> bool:
-    """True when `folder` is a training run or has one anywhere inside it."""
-    return folder.is_dir() and ((folder / RUN_MARKER).is_file() or any(folder.rglob(RUN_MARKER)))
+class OutputInUse(OutputRefused):
+    """Another writer holds the output's lock."""
 
 
-def claim(target: Path, kind: str, is_own: Callable[[Path], bool], overwrite: bool = False) -> None:
-    """Raise `OutputRefused` unless `target` may be replaced by a new `kind` (see the module docstring)."""
-    if not target.exists() and not target.is_symlink():
-        return
-    if (target / RUN_MARKER).is_file():
-        raise OutputRefused(f"{target}: a training run, which is never removed; choose another output folder")
-    if target.is_dir() and not target.is_symlink() and (not any(target.iterdir()) or is_own(target)):
-        return
-    if holds_run(target):
+@dataclass(frozen=True)
+class Output:
+    """Where a command writes, and what that output may never touch."""
+
+    path: Path
+    command: str  # `prepare`, `export`, … : an output is its own only for the same command
+    inputs: tuple[Path, ...] = ()
+    overwrite: bool = False
+    keep: tuple[str, ...] = field(default=())  # names inside the folder the command never replaces
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
+
+
+def is_run(folder: Path) -> bool:
+    return (Path(folder) / RUN_MARKER).is_file()
+
+
+def is_export(folder: Path) -> bool:
+    folder = Path(folder)
+    return (folder / MANIFEST).is_file() and (folder / EXPORT_SETTINGS).is_file()
+
+
+# ---- where an output may go ------------------------------------------------------------------
+
+
+def check_place(output: Output) -> None:
+    """Refuse an output that is, or lies inside, an input, an export or a training run."""
+    target = output.path.resolve()
+    for folder in [target, *target.parents]:
+        if folder == target and output.command in ("train", "run") and is_run(folder):
+            continue  # a training command resumes or sets aside its own run
+        if is_run(folder):
+            raise OutputRefused(
+                f"{output.path}: inside the training run {folder}, which is never written over; choose another output"
+            )
+        if is_export(folder) and not (folder == target and output.command == "export"):
+            raise OutputRefused(f"{output.path}: inside the export {folder}; choose another output")
+    for given in output.inputs:
+        source = given.resolve()
+        if target == source or source in target.parents:
+            raise OutputRefused(f"{output.path}: is or lies inside the input {given}; choose another output")
+
+
+# ---- what an output folder holds ---------------------------------------------------------------
+
+
+def owned_files(folder: Path, command: str) -> dict[str, str]:
+    """The files `command` recorded writing in `folder` (relative path → SHA-256); {} when
+    `folder` has no owner file or another command's."""
+    owner = folder / OWNER
+    if not owner.is_file():
+        return {}
+    lines = [json.loads(line) for line in owner.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines or lines[0].get("command") != command:
+        return {}
+    return {line["file"]: line["sha256"] for line in lines[1:]}
+
+
+def foreign_files(folder: Path, command: str, keep: Iterable[str] = ()) -> list[str]:
+    """Files in `folder` that `command` did not write there, or changed since (relative paths);
+    staging leftovers, locks and names in `keep` aside."""
+    owned = owned_files(folder, command)
+    keep = set(keep)
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_dir() and not path.is_symlink() or rel == OWNER or rel.split("/")[0] in keep:
+            continue
+        if rel in owned and not path.is_symlink() and sha256(path) == owned[rel]:
+            continue
+        found.append(rel)
+    return found
+
+
+def _named(items: list[str]) -> str:
+    more = f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else ""
+    return ", ".join(items[:MAX_NAMED]) + more
+
+
+def claim_folder(output: Output) -> list[str]:
+    """Check that `output.path` may take a folder output now; returns the foreign files that
+    will stay beside it (only with `overwrite`). Raises `OutputRefused` otherwise."""
+    check_place(output)
+    path = output.path
+    if path.is_symlink() or path.exists() and not path.is_dir():
+        raise OutputRefused(f"{path}: a file, not a folder; give a folder for the output")
+    if not path.exists():
+        return []
+    held = next(path.rglob(RUN_MARKER), None)
+    if held is not None:
         raise OutputRefused(
-            f"{target}: holds a training run, which is never removed; choose another output folder"
+            f"{path}: holds the training run {held.parent}, which is never written over; choose another output folder"
         )
-    if not overwrite:
-        what = "a folder that is not " + kind if target.is_dir() else "a file"
+    foreign = foreign_files(path, output.command, output.keep)
+    if foreign and not output.overwrite:
         raise OutputRefused(
-            f"{target}: {what}; not replaced. Choose another output, or give --overwrite to replace it"
+            f"{path}: holds files that `policytag {output.command}` did not write there ({_named(foreign)}); "
+            "choose another output folder, or give --overwrite to write beside them (they are never removed)"
         )
+    return foreign
+
+
+def claim_empty(output: Output) -> None:
+    """Check that `output.path` may become a folder written in place (a training run): new or
+    empty, never beside other files."""
+    check_place(output)
+    path = output.path
+    if path.is_symlink() or path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise OutputRefused(f"{path}: exists and is not empty; give a new or empty folder")
+
+
+def record_owner(folder: Path, command: str, files: Iterable[str], append: bool = False) -> None:
+    """Record `files` (relative to `folder`) as written by `command`, with their SHA-256."""
+    lines = [] if append else [json.dumps({"command": command})]
+    lines += [json.dumps({"file": rel, "sha256": sha256(folder / rel)}, ensure_ascii=False) for rel in files]
+    with (folder / OWNER).open("a" if append else "w", encoding="utf-8") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+
+
+def _written(folder: Path) -> list[str]:
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in (OWNER, STAGING_MARKER)
+    )
+
+
+# ---- locks and staging ---------------------------------------------------------------------------
 
 
 def unique_sibling(target: Path, purpose: str) -> Path:
@@ -55,36 +180,131 @@ def unique_sibling(target: Path, purpose: str) -> Path:
     return target.parent / f".{target.name}.{purpose}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
+def _remove_leftovers(target: Path) -> None:
+    """Staging files and folders of a killed earlier writer of `target` (we hold its lock)."""
+    for leftover in target.parent.glob(f".{target.name}.partial-*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
 @contextmanager
-def staged(target: Path) -> Iterator[Path]:
-    """A fresh staging folder for `target`, renamed into place when the block finishes
-    (removed, and `target` untouched, when it raises)."""
-    staging = unique_sibling(target, "partial")
-    staging.mkdir(parents=True)
-    (staging / STAGING_MARKER).touch()
+def locked(target: Path, command: str) -> Iterator[None]:
+    """Hold `target`'s lock (`.NAME.lock` beside it) for the block; `OutputInUse` at once when
+    another writer holds it. Leftovers of a killed writer are removed once the lock is held."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = target.parent / f".{target.name}.lock"
+    handle = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
     try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    (staging / STAGING_MARKER).unlink()
-    _swap_into_place(staging, target)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputInUse(
+                f"{target}: another `policytag` command is writing this output right now (lock {lock}); "
+                "wait for it to finish or give another output"
+            ) from None
+        _remove_leftovers(target)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(handle)
 
 
-def _swap_into_place(staging: Path, target: Path) -> None:
-    old = unique_sibling(target, "old")
-    if target.exists() or target.is_symlink():
-        target.rename(old)
-    try:
+@contextmanager
+def output_folder(output: Output) -> Iterator[Path]:
+    """A staging folder for `output`, put in place when the block finishes: files of the
+    earlier output replaced or removed, files the command did not write left as they are. On an
+    error the staging folder is removed and the target left untouched."""
+    with locked(output.path, output.command):
+        foreign = claim_folder(output)
+        staging = unique_sibling(output.path, "partial")
+        staging.mkdir(parents=True)
+        (staging / STAGING_MARKER).touch()
+        try:
+            yield staging
+            (staging / STAGING_MARKER).unlink()
+            _install(staging, output, foreign)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _install(staging: Path, output: Output, foreign: list[str]) -> None:
+    files = _written(staging)
+    clash = sorted(set(files) & set(foreign))
+    if clash:
+        raise OutputRefused(
+            f"{output.path}: would replace {_named(clash)}, which `policytag {output.command}` did not write; "
+            "move them away or choose another output folder"
+        )
+    record_owner(staging, output.command, files)
+    target = output.path
+    if not foreign and not (target.exists() and any(n in output.keep for n in os.listdir(target))):
+        old = unique_sibling(target, "partial")  # an earlier output of ours: swapped whole
+        if target.exists():
+            target.rename(old)
         staging.rename(target)
-    except OSError:
-        if old.exists() or old.is_symlink():
-            old.rename(target)
-        raise
-    if old.is_dir() and not old.is_symlink():
         shutil.rmtree(old, ignore_errors=True)
-    elif old.exists() or old.is_symlink():
-        old.unlink()
+        return
+    for rel in owned_files(target, output.command):  # beside other files: ours replaced one by one
+        if rel not in files and rel not in foreign:
+            (target / rel).unlink(missing_ok=True)
+    for rel in [*files, OWNER]:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, target / rel)
+
+
+# ---- single files ----------------------------------------------------------------------------------
+
+
+def sidecar(path: Path) -> Path:
+    """The record beside an output file of who wrote it."""
+    return path.parent / f".{path.name}.policytag.json"
+
+
+def owns_file(path: Path, command: str) -> bool:
+    record = sidecar(path)
+    if not record.is_file() or not path.is_file() or path.is_symlink():
+        return False
+    written = json.loads(record.read_text(encoding="utf-8"))
+    return written.get("command") == command and written.get("sha256") == sha256(path)
+
+
+def claim_file(output: Output) -> None:
+    """Check that `output.path` may take a file now: new, or this command's own unchanged file."""
+    check_place(output)
+    path = output.path
+    if path.is_dir():
+        raise OutputRefused(f"{path}: a folder, not a file; give a file name for the output")
+    if (path.exists() or path.is_symlink()) and not owns_file(path, output.command):
+        raise OutputRefused(
+            f"{path}: a file that `policytag {output.command}` did not write (or changed since); "
+            "it is never replaced: choose another output file"
+        )
+
+
+@contextmanager
+def output_file(output: Output) -> Iterator[Path]:
+    """A staging file for `output`, renamed into place (with its sidecar) when the block finishes;
+    removed, and the target untouched, when it raises."""
+    with locked(output.path, output.command):
+        claim_file(output)
+        staging = unique_sibling(output.path, "partial")
+        try:
+            yield staging
+            if not staging.is_file():
+                staging.touch()
+            record = {"command": output.command, "sha256": sha256(staging)}
+            sidecar(output.path).write_text(json.dumps(record), encoding="utf-8")
+            os.replace(staging, output.path)
+        finally:
+            staging.unlink(missing_ok=True)
+
+
+def write_text(output: Output, text: str) -> None:
+    """A whole text file as one output."""
+    with output_file(output) as staging:
+        staging.write_text(text, encoding="utf-8")
 
 
 def set_aside(folder: Path, stamp: str) -> Path:

@@ -93,7 +93,8 @@ def tag_corpus(run: CorpusRun) -> RunStats:
     plan = make_plan(run.inputs)
     stats.planned = len(plan)
     with _engine(run, spec) as engine:  # before any output: an engine that cannot start writes nothing
-        sink = FolderSink(run.out, meta, run.resume) if folder else FileSink(run.out, meta)
+        inputs = (*run.inputs, run.model)
+        sink = FolderSink(run.out, meta, run.resume, inputs) if folder else FileSink(run.out, meta, inputs)
         ok = False
         try:
             todo = [p for p in plan if p.part not in sink.done] if folder else plan

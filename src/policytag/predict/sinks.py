@@ -1,10 +1,11 @@
 """Where tagged rows go: one file (.jsonl, .csv, .parquet) or a folder of Parquet parts.
 
-A file is written to a staging file of this writer's own and renamed into place when
-every row is in (`exclusive_output`). A folder holds one part per report
+Both follow the one output rule (`policytag.io.outputs`). A file is written to a staging file
+of this writer's own and renamed into place when every row is in. A folder holds one part per report
 (`Planned.part`, named from its id and source), each written under a hidden
 temporary name and renamed: a report is done exactly when its part exists, so `--resume`
-skips those and a killed run leaves no half part behind that a reader would take.
+skips those and a killed run leaves no half part behind that a reader would take; the folder's
+lock is held for the whole run, and every part is recorded in its owner file.
 Parquet files carry `META` in their schema metadata: the export's manifest hash and
 taxonomy version, the backend and the package version.
 """
@@ -20,8 +21,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from policytag.io.exclusive import exclusive_output
-from policytag.io.outputs import OutputRefused
+from policytag.io.outputs import (
+    Output,
+    OutputRefused,
+    check_place,
+    foreign_files,
+    locked,
+    output_file,
+    owned_files,
+    record_owner,
+)
 from policytag.predict.plan import COLUMNS, Planned
 
 SUFFIXES = (".jsonl", ".csv", ".parquet")
@@ -65,13 +74,13 @@ def arrow_table(rows: list[dict], meta: dict[str, str]) -> pa.Table:
 class FileSink:
     """One output file, written as rows come and renamed into place on `close()`."""
 
-    def __init__(self, path: Path, meta: dict[str, str]) -> None:
+    def __init__(self, path: Path, meta: dict[str, str], inputs: tuple[Path, ...] = ()) -> None:
         suffix = path.suffix.lower()
         if suffix not in SUFFIXES:
             raise ValueError(f"{path}: output must end in .jsonl, .csv or .parquet, or be a folder")
         self.suffix, self.meta, self.rows = suffix, meta, 0
         self.stack = ExitStack()
-        staging = self.stack.enter_context(exclusive_output(path, "policytag predict"))
+        staging = self.stack.enter_context(output_file(Output(path, "predict", inputs)))
         if suffix == ".parquet":
             self.parquet = self.stack.enter_context(pq.ParquetWriter(staging, arrow_table([], meta).schema))
             return
@@ -110,36 +119,58 @@ class FileSink:
 class FolderSink:
     """An output folder of Parquet parts, one per report (see the module docstring)."""
 
-    def __init__(self, folder: Path, meta: dict[str, str], resume: bool) -> None:
+    def __init__(
+        self, folder: Path, meta: dict[str, str], resume: bool, inputs: tuple[Path, ...] = ()
+    ) -> None:
         self.folder, self.meta, self.rows = folder, meta, 0
-        run = {k: meta[k] for k in ("manifest_sha256", "backend")}
-        marker = folder / RUN_FILE
+        check_place(Output(folder, "predict", inputs))
         if folder.exists() and not folder.is_dir():
             raise OutputRefused(
                 f"{folder}: a file, not a folder; give a folder (ending in /) or a file suffix"
             )
-        if folder.exists() and any(p.name != RUN_FILE for p in folder.iterdir()):  # its marker alone: empty
-            if not resume:
+        self.stack = ExitStack()
+        self.stack.enter_context(locked(folder, "predict"))
+        try:
+            self._claim(resume)
+        except BaseException:
+            self.stack.close()
+            raise
+        self.done = {p.name for p in folder.glob("part-*.parquet")}
+
+    def _claim(self, resume: bool) -> None:
+        folder, run = self.folder, {k: self.meta[k] for k in ("manifest_sha256", "backend")}
+        marker = folder / RUN_FILE
+        for leftover in folder.glob(".part-*.tmp"):  # a killed run's unfinished part (we hold the lock)
+            leftover.unlink(missing_ok=True)
+        if folder.exists():
+            foreign = foreign_files(folder, "predict")
+            if foreign:
+                raise OutputRefused(
+                    f"{folder}: holds files that `policytag predict` did not write there "
+                    f"({', '.join(foreign[:5])}); choose another output folder"
+                )
+            if set(owned_files(folder, "predict")) - {RUN_FILE} and not resume:
                 raise OutputRefused(
                     f"{folder}: not empty; give --resume to add the reports still missing, "
                     "or choose an empty folder"
                 )
-            if not marker.is_file() or json.loads(marker.read_text(encoding="utf-8")) != run:
+            if resume and marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) != run:
                 raise OutputRefused(
                     f"{folder}: its parts were not tagged by this model and backend ({marker}); "
                     "resume with the same model and --backend, or choose an empty folder"
                 )
         folder.mkdir(parents=True, exist_ok=True)
-        for leftover in folder.glob(".part-*.tmp"):  # a killed run's unfinished part
-            leftover.unlink(missing_ok=True)
+        fresh = not owned_files(folder, "predict")
         marker.write_text(json.dumps(run), encoding="utf-8")
-        self.done = {p.name for p in folder.glob("part-*.parquet")}
+        record_owner(folder, "predict", [RUN_FILE], append=not fresh)
 
     def add(self, planned: Planned, rows: list[dict]) -> None:
         temporary = self.folder / f".{planned.part}.{os.getpid()}.tmp"
         pq.write_table(arrow_table(rows, self.meta), temporary)
         temporary.replace(self.folder / planned.part)
+        record_owner(self.folder, "predict", [planned.part], append=True)
         self.rows += len(rows)
 
     def close(self, ok: bool) -> None:
-        """Parts are final as written; nothing to finish."""
+        """Parts are final as written; the folder's lock is let go."""
+        self.stack.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from policytag.io.exclusive import OutputInUse
+from policytag.io.outputs import OutputInUse
 from policytag.predict.plan import COLUMNS
 from policytag.predict.sinks import FileSink
 from policytag.runtime.tagging import Tag

@@ -29,10 +29,7 @@ def write_tasks(
     file. `tags` maps paragraph ids to the model's tags (empty without a model)."""
     if fmt not in FORMATS:
         raise ValueError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    out.mkdir(parents=True, exist_ok=True)
     if fmt == "labelstudio":
-        for stale in out.glob("*.json"):  # tasks.json must be the only JSON file there
-            stale.unlink()
         path = out / "tasks.json"
         tasks = [_label_studio_task(row, tags.get(row["id"]), model_version) for row in rows]
         path.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")

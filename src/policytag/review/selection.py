@@ -10,6 +10,7 @@ from pathlib import Path
 
 from policytag.config import SAMPLE, ConfigError
 from policytag.data.prepare import PrepareConfig
+from policytag.io.outputs import Output, output_folder
 from policytag.labels.schema import LabelSchema
 from policytag.review.candidates import load_candidates
 from policytag.review.exclusions import build_exclusions
@@ -50,9 +51,23 @@ class SelectConfig:
             )
 
 
-def select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: PrepareConfig) -> dict:
+def select(
+    inputs: list[Path],
+    out: Path,
+    config: SelectConfig,
+    prepare_config: PrepareConfig,
+    overwrite: bool = False,
+) -> dict:
     """Pick `config.n` paragraphs under `inputs` and write them as tasks under `out`; returns a
-    summary (counts of candidates, picks by level and year, reasons candidates were refused)."""
+    summary (counts of candidates, picks by level and year, reasons candidates were refused).
+    `out` follows the one output rule (`policytag.io.outputs`)."""
+    inputs_all = (*inputs, *([config.model] if config.model else []), *config.exclude)
+    with output_folder(Output(out, "select", inputs_all, overwrite)) as staging:
+        summary = _select(inputs, staging, config, prepare_config)
+    return {**summary, "tasks": str(out / Path(summary["tasks"]).name)}
+
+
+def _select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config: PrepareConfig) -> dict:
     predictor = None
     if config.model is not None:
         from policytag.predict.predictor import Predictor
