@@ -27,7 +27,7 @@ LAYERS = (
     ("review", "findings"),  # labelling rounds (predict, data, labels); result summaries (evaluation's plots)
     ("training",),
     ("export",),  # ONNX, calibration, model card, manifest, standalone builder
-    ("main_job", "cli", "__init__"),
+    ("main_job", "experiments", "cli", "__init__"),  # the commands: the main job, sweeps, the CLI
 )
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 # What the runtime may import beyond the standard library (and the standalone module needs).

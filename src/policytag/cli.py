@@ -267,13 +267,14 @@ def predict(
         raise typer.Exit(1) from None
     except (FileNotFoundError, ValueError) as err:
         _fail(str(err))
-    for problem in [*stats.skipped, *stats.warnings[:20]]:
+    for problem in [*stats.skipped, *stats.empty, *stats.warnings[:20]]:
         typer.echo(f"  skipped {problem}")
     resumed = f"; {stats.resumed} reports already in {out}" if stats.resumed else ""
+    empty = f", {len(stats.empty)} reports without a paragraph" if stats.empty else ""
     typer.echo(
         f"tagged {stats.rows:,} paragraphs of {stats.tagged} reports with backend {stats.backend} "
-        f"({engine}, {len(stats.workers)} worker{'s' * (len(stats.workers) != 1)}); skipped {len(stats.skipped)} files "
-        f"and {len(stats.warnings)} lines{resumed}; wrote {out}"
+        f"({engine}, {len(stats.workers)} worker{'s' * (len(stats.workers) != 1)}); skipped {len(stats.skipped)} files"
+        f"{empty} and {len(stats.warnings)} lines{resumed}; wrote {out}"
     )
 
 
@@ -372,6 +373,66 @@ def run_job(
         f"done in {metrics['seconds'] / 60:.1f} min: dataset {out}/data, run {out}/run, "
         f"predictor {out}/export, evaluation {out}/eval/report.md"
     )
+
+
+@app.command()
+def sweep(
+    recipe: Annotated[Path, typer.Argument(help="Training recipe: a YAML file or a name in configs/train/.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Sweep folder: runs/, evals/, results.csv, summary.md.")
+    ],
+    grid: Annotated[
+        list[str] | None, typer.Option(help="KEY=V1,V2: a recipe key and its values (repeatable).")
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="Training seeds, comma-separated.")] = "13",
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Held-out labelled JSONL to evaluate every run on (default: the recipe's dev)."),
+    ] = None,
+    reports: Annotated[
+        Path | None, typer.Option(help="The whole reports of --data, to read its paragraphs in context.")
+    ] = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="A prepared dataset (default: the recipe's, else prepared into OUT/data)."),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a recipe key in every trial.")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local (one trial after another) or ray (Ray tasks).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Join this Ray cluster; default: a local Ray.")
+    ] = None,
+) -> None:
+    """Train every grid point with every seed, evaluate each run, and compare them with paired intervals."""
+    from policytag.experiments.sweep import SweepSpec, parse_grid
+    from policytag.experiments.sweep import sweep as run_sweep
+    from policytag.main_job import sample_path
+    from policytag.predict.corpus import EngineUnavailable
+    from policytag.training.config import load_train_config
+
+    try:
+        path = _recipe_path(recipe, "train")
+        dev = data or sample_path(load_train_config(path, overrides or []).data.dev)
+        if dev is None:
+            raise ConfigError("the recipe has no dev gold: give the held-out set with --data")
+        spec = SweepSpec(
+            recipe=str(path.resolve()),
+            grid=parse_grid(grid or []),
+            seeds=[int(s) for s in seeds.split(",") if s.strip()],
+            data=str(dev.resolve()),
+            reports=str(reports.resolve()) if reports else None,
+            dataset=str(dataset.resolve()) if dataset else None,
+            overrides=list(overrides or []),
+        )
+        result = run_sweep(spec, out, engine, ray_address, typer.echo)
+    except EngineUnavailable as err:
+        _fail(str(err))
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    typer.echo(f"{result['trials']} trials ({result['ran']} run now): {out}/results.csv, {out}/summary.md")
 
 
 @app.command()

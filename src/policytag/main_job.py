@@ -24,6 +24,9 @@ from pathlib import Path
 from policytag.config import CONFIGS, SAMPLE
 from policytag.io.outputs import Output, OutputRefused, check_place, claim_folder, set_aside
 
+ANNOTATIONS = ("sample.jsonl",)  # hand labels of the sample's own reports
+LABELLED = ("corpus.jsonl",)  # hand-labelled corpus paragraphs, without their reports
+
 
 def sample_path(value: Path | None) -> Path | None:
     """A recipe's `data/…` path: as given when it exists from here, else the shipped sample's copy."""
@@ -31,6 +34,36 @@ def sample_path(value: Path | None) -> Path | None:
         return value
     shipped = SAMPLE.joinpath(*value.parts[1:])
     return shipped if shipped.exists() else value
+
+
+def with_shipped_paths(config, dataset: Path):
+    """A training recipe reading `dataset`, its dev gold, selection pool and vocabulary from the
+    shipped sample where the recipe's `data/…` paths do not exist from here."""
+    data = config.data
+    return dataclasses.replace(
+        config,
+        data=dataclasses.replace(
+            data,
+            dataset=dataset,
+            dev=sample_path(data.dev),
+            selection=tuple(sample_path(p) for p in data.selection),
+            vocabulary=sample_path(data.vocabulary),
+        ),
+    )
+
+
+def prepare_shipped(data: Path, overwrite: bool = False) -> dict:
+    """The shipped sample and the hand-labelled corpus paragraphs prepared into `data`."""
+    from policytag.data.prepare import load_prepare_config, prepare
+
+    annotations = [SAMPLE / "annotations" / name for name in ANNOTATIONS]
+    labelled = [SAMPLE / "annotations" / name for name in LABELLED]
+    overrides = [
+        f"annotations={json.dumps([str(a) for a in annotations])}",
+        f"labelled={json.dumps([str(a) for a in labelled])}",
+    ]
+    config = load_prepare_config(CONFIGS / "data" / "default.yaml", overrides)
+    return prepare([SAMPLE / "raw"], data, config, overwrite=overwrite)
 
 
 def run_main_job(
@@ -42,7 +75,6 @@ def run_main_job(
     overwrite: bool = False,
 ) -> dict:
     """Run every step into `out`; returns the dev-gold metrics of the exported predictor."""
-    from policytag.data.prepare import load_prepare_config, prepare
     from policytag.evaluation.evaluate import EvalConfig, evaluate
     from policytag.export.build import ExportConfig, export
     from policytag.predict.run_folder import is_run, load_run_record
@@ -51,16 +83,7 @@ def run_main_job(
 
     started = time.perf_counter()
     data, run, exported, evaluation = out / "data", out / "run", out / "export", out / "eval"
-    config = load_train_config(recipe, overrides)
-    config = dataclasses.replace(
-        config,
-        data=dataclasses.replace(
-            config.data,
-            dataset=data,
-            dev=sample_path(config.data.dev),
-            vocabulary=sample_path(config.data.vocabulary),
-        ),
-    )
+    config = with_shipped_paths(load_train_config(recipe, overrides), data)
     if config.data.dev is None or not config.data.dev.is_file():
         raise FileNotFoundError(f"{config.data.dev}: no dev gold; give one with --set data.dev=FILE")
     # every target is checked before anything is written
@@ -72,22 +95,8 @@ def run_main_job(
         raise OutputRefused(f"{run}: not a training run and not empty; move it away or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
 
-    prepare_recipe = CONFIGS / "data" / "default.yaml"
-    annotations = [SAMPLE / "annotations" / "sample.jsonl"]
-    labelled = [SAMPLE / "annotations" / "corpus.jsonl"]
     echo(f"[1/4] prepare: {SAMPLE / 'raw'} → {data}")
-    stats = prepare(
-        [SAMPLE / "raw"],
-        data,
-        load_prepare_config(
-            prepare_recipe,
-            [
-                f"annotations={json.dumps([str(a) for a in annotations])}",
-                f"labelled={json.dumps([str(a) for a in labelled])}",
-            ],
-        ),
-        overwrite=overwrite,
-    )
+    stats = prepare_shipped(data, overwrite)
     echo(f"      {stats['paragraphs']:,} paragraphs from {stats['reports']} reports")
 
     if is_run(run):

@@ -28,7 +28,7 @@ from policytag.io.jsonl import read_labelled
 from policytag.io.outputs import Output, output_folder
 from policytag.labels.schema import LabelSchema
 from policytag.predict.predictor import Predictor
-from policytag.predict.run_folder import is_run, load_run_record
+from policytag.predict.run_folder import is_run, load_run_record, manifest_hash
 from policytag.runtime.settings import SETTINGS_FILE, load_settings
 
 AXES = ("role", "domain")
@@ -74,6 +74,7 @@ def _evaluate(model: Path, data: Path, out: Path, config: EvalConfig) -> dict:
     metrics = {
         "n": len(rows),
         "model": str(model),
+        "model_manifest_sha256": manifest_hash(model),
         "backend": predictor.backend,
         "data": str(data),
         "skipped_lines": len(problems),

@@ -84,10 +84,10 @@ def export(
             settings, onnx={"fused": build_onnx(staging, staging / ONNX_FILE, Path(scratch))}
         )
 
-        dev = config.dev or (Path(record.dev) if record.dev else None)
-        if dev is None:
+        pool = [config.dev] if config.dev else record.selection_files()
+        if not pool:
             raise FileNotFoundError(f"{run}: trained without dev gold; give one for calibration with --dev")
-        dev_rows = read_gold(dev, LabelSchema.of_model(settings))[0]
+        dev_rows = [row for path in pool for row in read_gold(path, LabelSchema.of_model(settings))[0]]
         parity_texts = _parity_texts(
             config.parity_data or Path(record.dataset) / "paragraphs.jsonl",
             config.parity_paragraphs,

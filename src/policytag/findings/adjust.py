@@ -21,6 +21,7 @@ import numpy as np
 
 from policytag.findings.shares import normalise, resample_weights
 from policytag.io.jsonl import read_labelled
+from policytag.runtime.normalize import normalize
 
 
 class EvaluationError(ValueError):
@@ -29,8 +30,9 @@ class EvaluationError(ValueError):
 
 def read_predictions(folders: Sequence[Path]) -> list[dict]:
     """The rows of each folder's `predictions.jsonl` (written by `policytag evaluate`), pooled;
-    a paragraph (`id`) that two folders share is counted once."""
-    rows, seen = [], set()
+    a paragraph (`id`) that two folders share is counted once, and must be the same text in both
+    (`EvaluationError` naming the ids otherwise)."""
+    rows, seen, texts, clashes = [], set(), {}, []
     for folder in folders:
         path = Path(folder) / "predictions.jsonl"
         if not path.is_file():
@@ -40,10 +42,52 @@ def read_predictions(folders: Sequence[Path]) -> list[dict]:
             )
         for number, row in enumerate(read_labelled(path), start=1):
             key = row.get("id", f"{path}:{number}")
+            text = normalize(str(row.get("text", "")))
+            if key in texts and texts[key] != text:
+                clashes.append(str(key))
+            texts.setdefault(key, text)
             if key not in seen:
                 seen.add(key)
                 rows.append({**row, "source": str(folder)})
+    if clashes:
+        raise EvaluationError(
+            f"paragraph ids {', '.join(clashes[:5])}{' …' if len(clashes) > 5 else ''} stand for different "
+            f"texts in {', '.join(map(str, folders))}; these evaluations are not of the same labelled set"
+        )
     return rows
+
+
+def check_labels(rows: Sequence[dict], schema) -> None:
+    """Every gold and predicted label of the evaluation rows is in the taxonomy (named otherwise)."""
+    for axis in ("role", "domain"):
+        known = set(schema.labels(axis))
+        unknown = sorted(
+            {
+                str(r.get(key))
+                for r in rows
+                for key in (axis, f"gold_{axis}")
+                if r.get(key) and r[key] not in known
+            }
+        )
+        if unknown:
+            raise EvaluationError(
+                f"--adjust: {axis} labels outside the taxonomy in the evaluations: {', '.join(unknown)}; "
+                "evaluate a model of this taxonomy on labels of this taxonomy"
+            )
+
+
+def check_same_model(tag_models: Sequence[str], folders: Sequence[Path]) -> None:
+    """The evaluations scored the export that tagged (its manifest hash, as the tag parts record it)."""
+    for folder in folders:
+        metrics = json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8"))
+        scored = metrics.get("model_manifest_sha256")
+        for model in tag_models:
+            if scored != model:
+                raise EvaluationError(
+                    f"--adjust {folder}: evaluates the model with manifest {scored or 'not recorded'}, but "
+                    f"the tags were made by the model with manifest {model}; evaluate the export that "
+                    "tagged (`policytag evaluate EXPORT --data LABELLED --out FOLDER`)"
+                )
 
 
 def evaluated_models(folders: Sequence[Path]) -> list[str]:

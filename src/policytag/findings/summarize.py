@@ -13,11 +13,17 @@ import numpy as np
 
 from policytag.config import CONFIGS
 from policytag.findings import pictures
-from policytag.findings.adjust import Confusion, evaluated_models, read_predictions
+from policytag.findings.adjust import (
+    Confusion,
+    check_labels,
+    check_same_model,
+    evaluated_models,
+    read_predictions,
+)
 from policytag.findings.coverage import Coverage, labelled_rows
 from policytag.findings.results import group_rows, role_by_domain, share_table
 from policytag.findings.summary import write_summary
-from policytag.findings.tables import read_tags
+from policytag.findings.tables import read_tags, tag_models
 from policytag.io.outputs import Output, output_folder
 from policytag.labels.schema import AXES, LabelSchema
 
@@ -84,6 +90,8 @@ def _summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
     confusions, coverage, evaluations = None, None, []
     if config.adjust:
         evaluations = read_predictions(config.adjust)
+        check_labels(evaluations, schema)
+        check_same_model(tag_models(tag_files), config.adjust)
         confusions = {
             axis: Confusion.from_rows(evaluations, axis, schema.labels(axis), config.exclude_uncertain)
             for axis in AXES

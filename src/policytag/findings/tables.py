@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from policytag.data.metadata import report_meta
+from policytag.io.parts import MixedParts, check_parts, part_provenance
 from policytag.labels.schema import AXES, LabelSchema
 
 REQUIRED = ("doc_id", "role", "domain", "text")
@@ -39,11 +40,17 @@ def read_tags(
     table = pd.concat(frames, ignore_index=True)
     _fill_report_fields(table)
     for field in by:
-        if field not in table.columns or table[field].isna().all():
+        if field not in table.columns:
             present = ", ".join(c for c in table.columns if c not in REQUIRED) or "none"
             raise TagFileError(
                 f"--by {field}: no tag file has a `{field}` column and the report ids do not say "
                 f"it; columns present besides the tags: {present}"
+            )
+        if table[field].isna().all():
+            raise TagFileError(
+                f"--by {field}: the `{field}` column is empty in every row (the reports are not in the "
+                "corpus layout `<level folder>/<region>/<year>`, so their ids do not say it); group by "
+                "a column that is filled, or tag files whose ids carry it"
             )
     if "year" in table.columns:
         table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
@@ -59,6 +66,7 @@ def _read_one(path: Path, schema: LabelSchema, exclude_uncertain: bool) -> pd.Da
     suffix = ".parquet" if path.is_dir() else path.suffix.lower()
     try:
         if path.is_dir():  # `predict --out DIR/`: its Parquet parts (hidden and `_` files are not read)
+            check_parts(path)
             frame = pd.read_parquet(path)
         elif suffix == ".jsonl":
             frame = pd.read_json(path, lines=True, dtype=False)
@@ -71,7 +79,7 @@ def _read_one(path: Path, schema: LabelSchema, exclude_uncertain: bool) -> pd.Da
         else:
             raise TagFileError(f"{path}: tag files end in .jsonl, .csv or .parquet")
     except (ValueError, OSError) as err:
-        if isinstance(err, TagFileError):
+        if isinstance(err, (TagFileError, MixedParts)):
             raise
         raise TagFileError(f"{path}: cannot be read as {suffix[1:]} ({err})") from err
     missing = [c for c in REQUIRED if c not in frame.columns]
@@ -127,3 +135,19 @@ def _fill_report_fields(table: pd.DataFrame) -> None:
         table[field] = (
             derived if field not in table.columns else table[field].where(table[field].notna(), derived)
         )
+
+
+def tag_models(paths: Sequence[Path]) -> list[str]:
+    """The manifest hashes of the models that tagged `paths`, where the files record them
+    (Parquet files and folders of parts; JSONL and CSV rows do not)."""
+    models = set()
+    for path in map(Path, paths):
+        if path.is_dir():
+            provenance = check_parts(path)
+            if provenance and provenance["manifest_sha256"]:
+                models.add(provenance["manifest_sha256"])
+        elif path.suffix.lower() == ".parquet":
+            model = part_provenance(path)[0]
+            if model:
+                models.add(model)
+    return sorted(models)

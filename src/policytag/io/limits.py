@@ -15,6 +15,19 @@ from typing import BinaryIO
 MB = 1 << 20
 FILE_ENV = "POLICYTAG_MAX_FILE_MB"
 ARCHIVE_ENV = "POLICYTAG_MAX_ARCHIVE_MB"
+MAX_ARCHIVE_MB = 1 << 30  # members are streamed, not held: a bound only against absurd values
+
+
+def available_mb() -> int:
+    """Memory free for this process now (MemAvailable), in MB; the physical memory where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // MB
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,14 @@ class ReadLimits:
                 if not raw.isdigit() or int(raw) < 1:
                     raise ValueError(f"{name}={raw!r}: expected a whole number of megabytes, 1 or more")
                 values[key] = int(raw)
+        free = available_mb()
+        if values.get("file_mb", 0) > free:
+            raise ValueError(
+                f"{FILE_ENV}={values['file_mb']}: one file is held in memory whole, and this machine has "
+                f"{free:,} MB free; give at most that"
+            )
+        if values.get("archive_mb", 0) > MAX_ARCHIVE_MB:
+            raise ValueError(f"{ARCHIVE_ENV}={values['archive_mb']}: give at most {MAX_ARCHIVE_MB:,} (1 PB)")
         return cls(**values)
 
     def file_problem(self, size: int) -> str | None:

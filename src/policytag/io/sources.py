@@ -134,7 +134,12 @@ class _Walk:
         for member in members:
             rel = PurePosixPath(member.name)
             source = f"{path}:{member.name}"
+            if any(part.startswith(".") for part in rel.parts):
+                continue  # hidden, as in folders
             if not _readable(rel):
+                nested = rel.name.lower().endswith(ARCHIVES)
+                what = "an archive inside an archive is not opened" if nested else "unsupported file type"
+                yield SourceFile(source, rel, error=f"{what} ({rel.suffix or 'no suffix'}); skipped")
                 continue
             if member.refusal is not None:
                 yield SourceFile(source, rel, error=member.refusal)

@@ -18,6 +18,7 @@ from policytag.predict.local_engine import ModelSpec, cpu_count, run_local
 from policytag.predict.plan import Done, Planned, make_plan
 from policytag.predict.predictor import Predictor, export_backend
 from policytag.predict.ray_engine import EngineUnavailable, ray_session, run_ray
+from policytag.predict.run_folder import manifest_hash, model_folder
 from policytag.predict.sinks import FileSink, FolderSink, is_folder_output
 from policytag.runtime.checksum import sha256
 from policytag.runtime.manifest import MANIFEST
@@ -54,6 +55,7 @@ class RunStats:
     rows: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # reports read without a paragraph to tag
     workers: set[str] = field(default_factory=set)  # process ids or Ray actor ids
 
 
@@ -61,15 +63,14 @@ def model_meta(model: Path, backend: str) -> dict[str, str]:
     """The backend `backend` stands for and what Parquet metadata records of the model: its
     manifest's SHA-256 and the taxonomy's (as the manifest lists it). Checks the folder first:
     `BrokenExport` (or `ValueError`) as `Predictor.open` raises them."""
-    folder = model
     if (model / MANIFEST).is_file():
         backend = export_backend(model, backend)[1]
     else:
         backend = Predictor.open(model, backend).backend  # a run folder, or refused as one
-        folder = model / "best"
+    folder = model_folder(model)
     taxonomy = sha256(folder / "taxonomy.yaml") if (folder / "taxonomy.yaml").is_file() else "unknown"
     return {
-        "manifest_sha256": sha256(folder / MANIFEST),
+        "manifest_sha256": manifest_hash(model),
         "taxonomy_version": f"sha256:{taxonomy}",
         "backend": backend,
         "policytag_version": __version__,
@@ -84,6 +85,11 @@ def tag_corpus(run: CorpusRun) -> RunStats:
         raise ValueError(f"--engine {run.engine}: choose local or ray")
     if run.workers < 1:
         raise ValueError(f"--workers {run.workers}: give 1 or more")
+    if run.engine == "local" and run.workers > cpu_count():
+        raise ValueError(
+            f"--workers {run.workers}: this machine gives this process {cpu_count()} CPU cores, and each "
+            f"worker holds a model; give at most {cpu_count()} (or --engine ray with a cluster)"
+        )
     folder = is_folder_output(run.out)
     if run.resume and not folder:
         raise ValueError(f"{run.out}: --resume needs an output folder (a path ending in /)")
@@ -128,8 +134,11 @@ def _write(done: Iterable[Done], todo: list[Planned], sink, stats: RunStats, run
         if one.error:
             stats.skipped.append(f"{planned.source}: {one.error}")
         else:
-            sink.add(planned, one.rows)
-            stats.tagged += 1
+            sink.add(planned, one.rows)  # an empty report's part too: it is done, for --resume
+            if one.rows:
+                stats.tagged += 1
+            else:
+                stats.empty.append(f"{planned.source}: no paragraph found (empty, or only headings)")
         progress.update(len(one.rows))
     progress.close()
 

@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from policytag.io.outputs import RUN_MARKER
+from policytag.runtime.checksum import sha256
+from policytag.runtime.manifest import MANIFEST
 from policytag.runtime.typed import load_json, to_dict
 
 RUN_FORMAT = 1
@@ -24,8 +26,12 @@ class RunRecord:
     train: str  # the training split (absolute)
     dataset: str  # the dataset folder (absolute)
     dev: str | None = None  # the dev gold used for model selection (absolute)
+    selection: tuple[str, ...] = ()  # more labelled files pooled with it for selection (absolute)
     taxonomy: str | None = None  # the taxonomy copied into the run folder
     format: int = RUN_FORMAT
+
+    def selection_files(self) -> list[Path]:
+        return [Path(p) for p in (self.dev, *self.selection) if p]
 
     def __post_init__(self) -> None:
         if self.format > RUN_FORMAT:
@@ -36,13 +42,16 @@ def is_run(folder: Path) -> bool:
     return (Path(folder) / RUN_MARKER).is_file()
 
 
-def write_run_record(run: Path, train: Path, dev: Path | None, taxonomy: str | None) -> RunRecord:
+def write_run_record(run: Path, train: Path, pool: list[Path], taxonomy: str | None) -> RunRecord:
+    """`pool`: the selection files, the dev gold first (empty: no selection)."""
     train = Path(train).resolve()
+    files = [str(Path(p).resolve()) for p in pool]
     record = RunRecord(
         datetime.now(timezone.utc).isoformat(timespec="seconds"),
         str(train),
         str(train.parent.parent),
-        str(Path(dev).resolve()) if dev else None,
+        files[0] if files else None,
+        tuple(files[1:]),
         taxonomy,
     )
     (Path(run) / RUN_MARKER).write_text(
@@ -56,3 +65,14 @@ def load_run_record(run: Path) -> RunRecord:
     return load_json(
         RunRecord, Path(run) / RUN_MARKER, "not a training run; give a folder `policytag train` wrote"
     )
+
+
+def model_folder(model: Path) -> Path:
+    """The folder holding a model's files: an export itself, or a run's `best/`."""
+    model = Path(model)
+    return model / "best" if is_run(model) and not (model / MANIFEST).is_file() else model
+
+
+def manifest_hash(model: Path) -> str:
+    """The SHA-256 of a model's manifest: what tag parts and evaluations record of the model."""
+    return sha256(model_folder(model) / MANIFEST)

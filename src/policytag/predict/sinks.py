@@ -31,6 +31,7 @@ from policytag.io.outputs import (
     owned_files,
     record_owner,
 )
+from policytag.io.parts import check_parts
 from policytag.predict.plan import COLUMNS, Planned
 
 SUFFIXES = (".jsonl", ".csv", ".parquet")
@@ -159,6 +160,7 @@ class FolderSink:
                     f"{folder}: its parts were not tagged by this model and backend ({marker}); "
                     "resume with the same model and --backend, or choose an empty folder"
                 )
+            check_parts(folder, self.meta)  # every part there, by its own metadata
         folder.mkdir(parents=True, exist_ok=True)
         fresh = not owned_files(folder, "predict")
         marker.write_text(json.dumps(run), encoding="utf-8")

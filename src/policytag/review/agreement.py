@@ -42,13 +42,21 @@ def pair_rows(a: list[dict], b: list[dict]) -> tuple[list[tuple[dict, dict]], in
     of A and of B found no partner."""
     by_id = {str(r["id"]): r for r in b if r.get("id")}
     by_text = {normalize(r["text"]): r for r in b}
-    pairs, used = [], set()
+    pairs, used, clashes = [], set(), []
     for row in a:
         partner = by_id.get(str(row.get("id"))) if row.get("id") else None
+        if partner is not None and normalize(partner["text"]) != normalize(row["text"]):
+            clashes.append(str(row["id"]))
+            continue
         partner = partner or by_text.get(normalize(row["text"]))
         if partner is not None and id(partner) not in used:
             used.add(id(partner))
             pairs.append((row, partner))
+    if clashes:
+        raise ValueError(
+            f"ids {', '.join(clashes[:5])}{' …' if len(clashes) > 5 else ''}: the same id stands for different "
+            "texts in the two files; they are not labels of the same paragraphs"
+        )
     return pairs, len(a) - len(pairs), len(b) - len(pairs)
 
 

@@ -21,6 +21,7 @@ class DataConfig:
     dataset: Path = Path("data/processed/sample")  # a `policytag prepare` output folder
     train_split: str = "train"
     dev: Path | None = Path("data/gold/dev.jsonl")  # gold paragraphs for model selection
+    selection: tuple[Path, ...] = ()  # more held-out labelled files pooled with `dev` for selection
     max_train: int | None = None  # cap on training paragraphs (seeded sample), for quick runs
     vocabulary: Path | None = Path("data/e5-corpus-pieces.txt")  # pieces kept when trimming
 
@@ -35,7 +36,16 @@ class DataConfig:
             raise FileNotFoundError(
                 f"{self.dev}: no such dev gold file (data.dev); give one or set data.dev=null"
             )
+        for extra in self.selection:
+            if not extra.is_file():
+                raise FileNotFoundError(f"{extra}: no such labelled file (data.selection)")
+        if self.selection and self.dev is None:
+            raise FileNotFoundError("data.selection needs data.dev: the pool starts with the dev gold")
         return path
+
+    def selection_files(self) -> list[Path]:
+        """The selection pool: the dev gold and the files pooled with it (empty without dev)."""
+        return [self.dev, *self.selection] if self.dev is not None else []
 
 
 @dataclass(frozen=True)

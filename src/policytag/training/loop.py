@@ -47,12 +47,13 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     train_rows = read_labelled(train_path)
     if config.data.max_train and len(train_rows) > config.data.max_train:
         train_rows = random.Random(config.seed).sample(train_rows, config.data.max_train)
-    dev_rows = read_labelled(config.data.dev) if config.data.dev and group.is_main else []
+    pool = config.data.selection_files()
+    dev_rows = [row for path in pool for row in read_labelled(path)] if group.is_main else []
     schema = dataset_schema(config.data.dataset)
     if not resume and group.is_main:
-        write_provenance(run, config, command, [train_path, *([config.data.dev] if config.data.dev else [])])
+        write_provenance(run, config, command, [train_path, *pool])
         shutil.copyfile(config.data.dataset / TAXONOMY, run / TAXONOMY)
-        write_run_record(run, train_path, config.data.dev, TAXONOMY)
+        write_run_record(run, train_path, pool, TAXONOMY)
 
     # --- model: backbone (trimmed for e5), two heads
     encoder_model, tokenizer = _backbone(config, train_rows, group)

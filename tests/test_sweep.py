@@ -1,0 +1,90 @@
+"""`policytag sweep`: a grid of the tiny recipe over seeds, continued after a stop, and on Ray."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA
+from policytag.cli import app
+
+runner = CliRunner()
+DEV = DATA / "gold" / "dev.jsonl"
+
+
+def _sweep(dataset, out, *extra: str):
+    args = ["sweep", "tiny", "--grid", "optim.lr=1e-3,3e-3", "--seeds", "1,2", "--out", str(out)]
+    args += ["--dataset", str(dataset), "--data", str(DEV), *extra]
+    return runner.invoke(app, args)
+
+
+def _table(out) -> list[dict]:
+    with (out / "results.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def swept(dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "sweep"
+    result = _sweep(dataset, out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.slow
+def test_a_sweep_of_two_values_and_two_seeds_gives_four_rows_and_a_summary(swept):
+    rows = _table(swept)
+    assert [(r["optim.lr"], r["seed"]) for r in rows] == [
+        ("1e-3", "1"),
+        ("1e-3", "2"),
+        ("3e-3", "1"),
+        ("3e-3", "2"),
+    ]
+    assert list(rows[0]) == [
+        "run", "seed", "optim.lr", "role_macro_f1", "domain_macro_f1", "role_accuracy", "domain_accuracy", "wall_s"
+    ]  # fmt: skip
+    for row in rows:
+        assert 0 <= float(row["domain_macro_f1"]) <= 1 and int(row["wall_s"]) >= 0
+    summary = (swept / "summary.md").read_text(encoding="utf-8")
+    assert "| 01-lr=1e-3 | 2 |" in summary and "| 02-lr=3e-3 | 2 |" in summary and "paired" in summary
+
+
+@pytest.mark.slow
+def test_a_stopped_sweep_continues_without_training_again(swept, dataset):
+    last = _table(swept)[-1]["run"]
+    log = (swept / "runs" / last / "log.jsonl").read_bytes()
+    (swept / "trials" / f"{last}.json").unlink()  # as if stopped after training, before the record
+    result = _sweep(dataset, swept)
+    assert result.exit_code == 0, result.output
+    assert "3 of 4 trials already finished" in result.output
+    assert (swept / "runs" / last / "log.jsonl").read_bytes() == log  # not trained again
+    assert len(_table(swept)) == 4
+
+
+def test_a_grid_key_the_recipe_lacks_is_refused_before_anything_trains(dataset, tmp_path):
+    out = tmp_path / "sweep"
+    result = runner.invoke(
+        app,
+        ["sweep", "tiny", "--grid", "optim.learning_rate=1e-3", "--out", str(out), "--dataset", str(dataset)],
+    )
+    assert result.exit_code == 2 and "optim.learning_rate" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_folder_holding_another_sweep_is_refused(swept, dataset):
+    args = ["sweep", "tiny", "--grid", "optim.lr=1e-2", "--seeds", "1", "--out", str(swept)]
+    result = runner.invoke(app, [*args, "--dataset", str(dataset), "--data", str(DEV)])
+    assert result.exit_code == 2 and "another grid" in result.output
+
+
+@pytest.mark.slow
+def test_a_ray_sweep_gives_the_same_table_as_a_local_one(swept, dataset, tmp_path):
+    pytest.importorskip("ray")
+    out = tmp_path / "ray-sweep"
+    result = _sweep(dataset, out, "--engine", "ray")
+    assert result.exit_code == 0, result.output
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]  # noqa: E731
+    assert drop(_table(out)) == drop(_table(swept))
