@@ -88,3 +88,13 @@ def test_a_ray_sweep_gives_the_same_table_as_a_local_one(swept, dataset, tmp_pat
     assert result.exit_code == 0, result.output
     drop = lambda rows: [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]  # noqa: E731
     assert drop(_table(out)) == drop(_table(swept))
+
+
+@pytest.mark.slow
+def test_compare_groups_evaluations_by_recipe_with_seed_means_and_paired_intervals(swept):
+    evals = sorted((swept / "evals").iterdir())
+    result = runner.invoke(app, ["compare", "--seeds", *map(str, evals), "--resamples", "200"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| optim.lr=")]
+    assert [row.split(" | ")[1] for row in rows] == ["2", "2"]  # two recipes, two seeds each
+    assert rows[0].count("–") == 2 and "[" in rows[1].split(" | ")[3]  # the first is the reference

@@ -274,3 +274,26 @@ def test_frozen_layer_cache_feeds_the_upper_layers_what_the_full_model_computes(
         got = model(None, cached["attention_mask"], cached["paragraph_of"], cached["lower"], 1)
     for a, b in zip(expected, got):
         assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_a_run_draws_its_training_curves_and_writes_tensorboard_events_on_request(dataset, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run = tmp_path / "run"
+    result = runner.invoke(app, [*tiny_args(dataset), "--out", str(run), "--report-to", "tensorboard"])
+    assert result.exit_code == 0, result.output
+    assert (run / "curves.png").stat().st_size > 10_000 and (run / "curves.svg").is_file()
+    events = EventAccumulator(str(run / "tensorboard"))
+    events.Reload()
+    assert {"train/loss", "dev/domain_macro_f1"} <= set(events.Tags()["scalars"])
+    assert len(events.Scalars("dev/domain_macro_f1")) == 2  # the tiny recipe evaluates at steps 6 and 12
+
+
+def test_tensorboard_without_its_package_is_refused_with_the_install_command(dataset, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # as if the extra were not installed
+    run = tmp_path / "run"
+    result = runner.invoke(app, [*tiny_args(dataset), "--out", str(run), "--report-to", "tensorboard"])
+    assert result.exit_code == 2 and "pip install 'policytag[tensorboard]'" in result.output
+    assert not run.exists()

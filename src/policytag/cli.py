@@ -82,14 +82,22 @@ def train(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override a recipe key: --set optim.lr=3e-5")
     ] = None,
+    report_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also write the training curves as: tensorboard (event files in RUN/tensorboard/)."
+        ),
+    ] = None,
 ) -> None:
     """Fine-tune an encoder with a role head and a domain head; keep the best model by dev macro-F1."""
+    import json
     import os
     import sys
     from contextlib import nullcontext
 
     from policytag.io.outputs import Output, claim_empty, locked
     from policytag.training.config import load_resumable_config, load_train_config
+    from policytag.training.curves import check_reporters
     from policytag.training.loop import train as run_training
     from policytag.training.run import new_run_dir
 
@@ -99,7 +107,9 @@ def train(
             run = resume
         else:
             path = _recipe_path(recipe, "train")
-            config = load_train_config(path, overrides or [])
+            reporters = [f"report_to={json.dumps(report_to)}"] if report_to else []
+            config = load_train_config(path, [*(overrides or []), *reporters])
+            check_reporters(config.report_to)  # before the run folder exists
             config.data.train_file()  # before the run folder exists: a missing dataset leaves none
             if out is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
                 raise ConfigError("several processes share one run folder: give it with --out")
@@ -438,17 +448,34 @@ def sweep(
 @app.command()
 def compare(
     folders: Annotated[list[Path], typer.Argument(help="Run folders or `evaluate` output folders.")],
+    seeds: Annotated[
+        bool,
+        typer.Option(
+            "--seeds", help="Evaluations grouped by recipe, seed aside: seed means and paired intervals."
+        ),
+    ] = False,
+    strata: Annotated[
+        Path | None,
+        typer.Option(help="With --seeds: also macro-F1 per level × decade of this labelled file."),
+    ] = None,
+    resamples: Annotated[int, typer.Option(help="Report resamples for the intervals.")] = 1000,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also write the table to this Markdown file.")
     ] = None,
 ) -> None:
-    """One table of runs: the recipe keys that differ and the headline metrics, best in bold."""
+    """One table of runs or evaluations; with --seeds, models over several seeds with paired intervals."""
+    from policytag.evaluation.seeds import seeds_table, strata_table
     from policytag.io.outputs import Output, write_text
-    from policytag.training.compare import compare_table, load_entry
+    from policytag.training.compare import compare_table, load_entry, seed_groups
 
     try:
-        table = compare_table([load_entry(folder) for folder in folders])
-    except (FileNotFoundError, ValueError) as err:  # ValueError: a recipe that does not load
+        if seeds:
+            table = "\n".join(seeds_table(seed_groups(folders), resamples)) + "\n"
+            if strata is not None:
+                table += "\n" + "\n".join(strata_table(strata, folders)) + "\n"
+        else:
+            table = compare_table([load_entry(folder) for folder in folders])
+    except (ConfigError, FileNotFoundError, ValueError) as err:  # ValueError: a recipe that does not load
         _fail(str(err))
     typer.echo(table)
     if out is not None:

@@ -136,3 +136,43 @@ def strata_scores(
             )
         table.append(entry)
     return table
+
+
+def seeds_table(points: dict[str, list[Path]], resamples: int = 1000) -> list[str]:
+    """Markdown rows comparing models (name → one evaluation folder per seed): per axis the seed
+    mean [95% report-bootstrap interval] and the paired difference from the first model."""
+    header = (
+        "| model | seeds | " + " | ".join(f"{a} macro-F1 | {a} vs first [paired 95%]" for a in AXES) + " |"
+    )
+    lines = [header, "|---|---:|" + "---:|---:|" * len(AXES)]
+    first = next(iter(points.values()))
+    for name, folders in points.items():
+        cells = []
+        for axis in AXES:
+            paired = compare_seeds(folders, first, axis, resamples=resamples)
+            cells.append(f"{paired.a.mean:.3f} [{paired.a.low:.3f}–{paired.a.high:.3f}]")
+            same = [Path(f) for f in folders] == [Path(f) for f in first]
+            cells.append("–" if same else f"{paired.difference:+.3f} [{paired.low:+.3f}, {paired.high:+.3f}]")
+        lines.append(f"| {name} | {len(folders)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def strata_table(gold: Path, folders: list[Path]) -> list[str]:
+    """Markdown rows of macro-F1 per level × decade (seed mean), thin strata flagged."""
+    rows = [json.loads(line) for line in Path(gold).read_text(encoding="utf-8").splitlines() if line.strip()]
+    table = strata_scores(folders, rows, _level_decade)
+    lines = [
+        "| level × decade | paragraphs | reports | role macro-F1 | domain macro-F1 | |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for e in table:
+        cells = [f"{e[a]:.3f}" if e[a] is not None else "–" for a in AXES]
+        flag = "too thin to say" if e["thin"] else ""
+        lines.append(
+            f"| {e['stratum']} | {e['paragraphs']} | {e['reports']} | {cells[0]} | {cells[1]} | {flag} |"
+        )
+    return lines
+
+
+def _level_decade(row: dict) -> str:
+    return f"{row.get('level')} × {str(row['year'])[:3]}0s" if row.get("year") else f"{row.get('level')} × ?"

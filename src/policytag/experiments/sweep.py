@@ -29,7 +29,7 @@ from pathlib import Path
 
 from policytag.config import ConfigError
 from policytag.evaluation.evaluate import EvalConfig, evaluate
-from policytag.evaluation.seeds import AXES, compare_seeds
+from policytag.evaluation.seeds import AXES, seeds_table
 from policytag.io.outputs import Output, OutputRefused, check_place, claim_empty, locked
 from policytag.main_job import prepare_shipped, with_shipped_paths
 from policytag.predict.run_folder import is_run
@@ -264,21 +264,9 @@ def summary_markdown(out: Path, spec: SweepSpec) -> str:
         + ". Macro-F1: the mean over seeds [95% interval from resampling reports]; difference: this"
         " point's mean minus the first point's, paired on the same resampled reports.",
         "",
-        "| grid point | seeds | "
-        + " | ".join(f"{a} macro-F1 | {a} vs first [paired 95%]" for a in AXES)
-        + " |",
-        "|---|---:|" + "---:|---:|" * len(AXES),
     ]
     if not points:
-        return "\n".join([*lines, "", "No trial has finished yet."]) + "\n"
-    first = next(iter(points.values()))
-    for name, folders in points.items():
-        cells = []
-        for axis in AXES:
-            paired = compare_seeds(folders, first, axis, resamples=1000)
-            cells.append(f"{paired.a.mean:.3f} [{paired.a.low:.3f}–{paired.a.high:.3f}]")
-            same = folders == first
-            cells.append("–" if same else f"{paired.difference:+.3f} [{paired.low:+.3f}, {paired.high:+.3f}]")
-        lines.append(f"| {name} | {len(folders)} | " + " | ".join(cells) + " |")
+        return "\n".join([*lines, "No trial has finished yet."]) + "\n"
+    lines += seeds_table(points)
     lines += ["", "A difference whose interval holds zero is no difference."]
     return "\n".join(lines) + "\n"

@@ -90,3 +90,19 @@ def compare_table(entries: list[Entry]) -> str:
             )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def seed_groups(folders: list[Path]) -> dict[str, list[Path]]:
+    """Evaluation folders grouped by the recipe of the model each scored, its seed aside; each
+    group named by the recipe keys that differ between the groups (in the order first seen)."""
+    grouped: dict[str, list[Path]] = {}
+    for folder in folders:
+        recipe = {k: v for k, v in _flat(load_entry(folder).recipe).items() if k != "seed"}
+        grouped.setdefault(json.dumps(recipe, sort_keys=True, default=str), []).append(folder)
+    flats = [json.loads(key) for key in grouped]
+    keys = sorted({k for flat in flats for k in flat})
+    differing = [k for k in keys if len({json.dumps(f.get(k), default=str) for f in flats}) > 1]
+    return {
+        (", ".join(f"{k}={flat.get(k)}" for k in differing) or "one recipe"): members
+        for flat, members in zip(flats, grouped.values())
+    }

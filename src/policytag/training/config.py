@@ -118,6 +118,7 @@ class TrainConfig:
     checkpoint_every: int = 50
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = None  # CPU threads; default: all cores
+    report_to: tuple[str, ...] = ()  # also write the curves elsewhere: `tensorboard`
 
 
 def read_recipe(path: Path) -> dict[str, Any]:

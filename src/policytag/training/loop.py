@@ -26,6 +26,7 @@ from policytag.predict.run_folder import write_run_record
 from policytag.training import distributed
 from policytag.training.checkpoint import RunState, load_checkpoint, save_checkpoint
 from policytag.training.config import TrainConfig
+from policytag.training.curves import check_reporters, draw_curves
 from policytag.training.data import IGNORE, TAXONOMY, EncodedSet, class_weights, dataset_schema, encode_rows
 from policytag.training.frozen import FrozenStates
 from policytag.training.run import RunLog, write_provenance
@@ -38,6 +39,7 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
 
     Under torchrun/accelerate every process runs this; only the main one writes."""
     # --- machine, processes and seeds
+    check_reporters(config.report_to)  # before anything is written
     group, device = distributed.setup(_device(config.device))
     torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // group.world))
     _seed_everything(config.seed + group.rank)
@@ -87,7 +89,7 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
     trained = distributed.wrap(model, group, device)
 
     # --- the loop
-    log = RunLog(run) if group.is_main else None
+    log = RunLog(run, tensorboard="tensorboard" in config.report_to) if group.is_main else None
     _log(
         log,
         event="start" if not resume else "resume",
@@ -164,6 +166,8 @@ def train(config: TrainConfig, run: Path, command: list[str], resume: bool = Fal
             step=state.step,
             **({"dev_mean_macro_f1": metrics["mean_macro_f1"]} if metrics else {}),
         )
+        log.close()
+        draw_curves(run)
     distributed.barrier(group)
     distributed.teardown(group)
     return metrics

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from policytag.config import to_dict
+from policytag.training.curves import TensorBoardLog
 
 
 def new_run_dir(root: Path, recipe_name: str) -> Path:
@@ -60,14 +61,21 @@ def fingerprint(path: Path) -> dict:
 class RunLog:
     """Appends JSON lines to `log.jsonl`, each stamped with the wall time since start."""
 
-    def __init__(self, run: Path) -> None:
+    def __init__(self, run: Path, tensorboard: bool = False) -> None:
         self.path = run / "log.jsonl"
         self.started = time.perf_counter()
+        self.tensorboard = TensorBoardLog(run) if tensorboard else None
 
     def write(self, **entry) -> None:
         entry["elapsed_s"] = round(time.perf_counter() - self.started, 2)
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        if self.tensorboard is not None:
+            self.tensorboard.write(entry)
+
+    def close(self) -> None:
+        if self.tensorboard is not None:
+            self.tensorboard.close()
 
 
 def _git_state() -> dict:
