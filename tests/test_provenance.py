@@ -100,3 +100,19 @@ def test_an_archives_doc_member_nested_zip_and_empty_report_are_named(tmp_path, 
     assert result.exit_code == 0, result.output
     assert "old.doc" in result.output and "more.zip" in result.output and "blank.txt" in result.output
     assert "skipped 2 files, 1 reports without a paragraph" in result.output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_tampered_export_with_a_rebuilt_manifest_is_refused_in_one_line(tiny_export, tmp_path, workers):
+    from policytag.runtime.manifest import write_manifest
+
+    export = tmp_path / "export"
+    shutil.copytree(tiny_export, export)
+    (export / "tokenizer.json").write_text('{"broken": 1}', encoding="utf-8")
+    meta = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
+    meta.pop("files")
+    write_manifest(export, meta)  # the checksums match again: only loading can tell
+    args = ["predict", str(export), str(DATA / "gold" / "dev.jsonl"), "--out", str(tmp_path / "t.jsonl")]
+    result = runner.invoke(app, [*args, "--workers", workers])
+    assert result.exit_code == 2 and "cannot be loaded" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "t.jsonl").exists()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from policytag.io.jsonl import text_lines
 from policytag.labels.schema import LabelSchema
+from policytag.runtime.normalize import normalize
 
 REQUIRED = ("id", "doc_id", "text")
 
@@ -35,6 +36,12 @@ def read_gold(path: Path, schema: LabelSchema, strict: bool = False) -> tuple[li
         except json.JSONDecodeError as err:
             problem = f"not valid JSON ({err.msg} at column {err.colno})"
         if problem is None and row["id"] in first_line:
+            first = rows[[r["id"] for r in rows].index(row["id"])]
+            if normalize(str(first["text"])) != normalize(str(row["text"])):
+                raise GoldError(
+                    f"{path}:{number}: id {row['id']!r} stands for another text than on line "
+                    f"{first_line[row['id']]}; one id must be one paragraph: give them different ids"
+                )
             problem = f"duplicate id {row['id']!r} (first on line {first_line[row['id']]}); scored once, this line skipped"
         if problem is None:
             first_line[row["id"]] = number

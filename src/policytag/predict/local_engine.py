@@ -91,6 +91,8 @@ def _start(queue) -> None:
 
 
 def _tag(planned: Planned) -> Done:
+    if isinstance(_WORKER, ValueError):  # BrokenExport and its kind: the user's to fix, said in one line
+        raise type(_WORKER)(str(_WORKER))
     if not isinstance(_WORKER, Worker):
         raise RuntimeError(f"the worker process could not load the model: {_WORKER}")
     return _WORKER.tag(planned)

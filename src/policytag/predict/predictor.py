@@ -69,12 +69,15 @@ class Predictor:
         check_backend(backend)
         self.folder, self.settings, self.backend = folder, settings, backend
         self.calibration = settings.calibration or Calibration()
-        self.tagger = TextTagger(
-            file_tokenizer(str(folder / "tokenizer.json")),
-            settings,
-            _window_logits(folder, settings, backend, device, threads),
-            self.calibration,
-        )
+        try:
+            tokenizer = file_tokenizer(str(folder / "tokenizer.json"))
+            logits = _window_logits(folder, settings, backend, device, threads)
+        except Exception as err:  # whatever tokenizers, safetensors, torch or onnxruntime raise
+            raise BrokenExport(
+                f"{folder}: its model files cannot be loaded for backend {backend} "
+                f"({type(err).__name__}: {str(err).strip()[:200]}); the folder is damaged: export it again"
+            ) from err
+        self.tagger = TextTagger(tokenizer, settings, logits, self.calibration)
 
     @classmethod
     def load(
