@@ -214,3 +214,22 @@ def test_agreement_and_compare_never_write_over_an_input_or_a_users_file(tmp_pat
     notes.write_text("mine", encoding="utf-8")
     result = runner.invoke(app, ["compare", str(tiny_run), "--out", str(notes)])
     assert result.exit_code == 2 and notes.read_text() == "mine"
+
+
+def test_a_second_predict_into_a_folder_being_written_is_refused(tmp_path, tiny_export):
+    out = tmp_path / "tags"
+    with locked(out, "predict"):  # another `predict` holds the folder for its whole run
+        result = runner.invoke(
+            app,
+            [
+                "predict",
+                str(tiny_export),
+                str(DATA / "gold" / "dev.jsonl"),
+                "--out",
+                f"{out}/",
+                "--backend",
+                "torch",
+            ],
+        )
+    assert result.exit_code == 2 and "another `policytag` command is writing" in result.output
+    assert not out.exists() or not any(out.glob("part-*"))
