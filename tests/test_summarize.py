@@ -310,6 +310,7 @@ def test_without_groups_levels_or_regions_one_group_and_no_region_picture(tmp_pa
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == [
         "domain_shares_by_year.png",
         "problem_by_domain.png",
+        "problem_share_by_year.png",
     ]
     refused = CliRunner().invoke(
         app, ["summarize", str(tags), "--out", str(tmp_path / "x"), "--exclude-uncertain"]
@@ -320,3 +321,75 @@ def test_without_groups_levels_or_regions_one_group_and_no_region_picture(tmp_pa
 def test_summarize_help_works_without_a_model():
     result = CliRunner().invoke(app, ["summarize", "--help"])
     assert result.exit_code == 0 and "--adjust" in result.output and "--weight" in result.output
+
+
+def _contrast_tags(schema, seed: int = 11) -> list[dict]:
+    """Provincial reports admit problems in 10% of paragraphs, city reports in 2%; 40 reports each."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for level, problem in (("province", 0.10), ("city", 0.02)):
+        for k in range(40):
+            doc_id = f"{LEVEL_FOLDERS[level]}/地区{k}/{2005 + k % 15}"
+            for index in range(50):
+                role = "problem" if rng.random() < problem else str(rng.choice(["achievement", "plan"]))
+                rows.append({"doc_id": doc_id, "index": index, "text": "字" * 50, "role": role,
+                             "domain": str(rng.choice(schema.domain)), "uncertain": False})  # fmt: skip
+    return rows
+
+
+def test_contrasts_recover_a_known_difference_with_an_interval_that_holds_it(tmp_path, schema):
+    tags = write_jsonl(tmp_path / "tags.jsonl", _contrast_tags(schema))
+    out = tmp_path / "summary"
+    args = [
+        "summarize",
+        str(tags),
+        "--by",
+        "year,level",
+        "--period",
+        "5",
+        "--contrast",
+        "level=province,city",
+    ]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--bootstrap", "300"])
+    assert result.exit_code == 0, result.output
+    contrasts = pd.read_csv(out / "contrasts.csv")
+    assert list(contrasts.columns[:9]) == [
+        "key",
+        "axis",
+        "label",
+        "a",
+        "b",
+        "share_a",
+        "share_b",
+        "difference",
+        "low",
+    ]
+    problem = contrasts[(contrasts["axis"] == "role") & (contrasts["label"] == "problem")].iloc[0]
+    assert problem["difference"] == pytest.approx(problem["share_b"] - problem["share_a"])
+    assert problem["low"] <= -0.08 <= problem["high"] and problem["high"] < 0  # city − province: −8 points
+    shares = pd.read_csv(out / "shares.csv")
+    assert sorted(shares["year"].unique()) == [2005, 2010, 2015]  # five-year periods
+    for picture in ("contrasts", "domain_shares_by_year", "problem_share_by_year"):
+        assert (out / f"{picture}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (
+            out / f"{picture}.svg"
+        ).is_file()
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert (
+        "level = city (40 reports) against province (40 reports)" in summary and "问题不足 problem" in summary
+    )
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--contrast", "planet=mars,venus"], "--contrast planet: not a column"),
+        (["--contrast", "level=province,moon"], "--contrast level=moon: no report has that value"),
+        (["--contrast", "level=province"], "give KEY=A,B"),
+        (["--period", "0"], "--period 0"),
+    ],
+)
+def test_bad_contrasts_and_periods_are_refused_naming_them(tmp_path, tags, option, message):
+    result = CliRunner().invoke(
+        app, ["summarize", str(tags), "--by", "level", "--out", str(tmp_path / "s"), *option]
+    )
+    assert result.exit_code == 2 and message in result.output

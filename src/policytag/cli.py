@@ -320,6 +320,13 @@ def summarize(
     ] = None,
     bootstrap: Annotated[int, typer.Option(help="Report resamples per group for the 95% intervals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the resampling.")] = 13,
+    period: Annotated[
+        int, typer.Option(help="Bin years into periods of N years, so thin years do not zig-zag.")
+    ] = 1,
+    contrast: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=A,B: share differences of group B against A with 95% intervals (repeatable)."),
+    ] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Role and domain shares per group with 95% intervals, a role x domain table, pictures, summary.md."""
@@ -335,6 +342,8 @@ def summarize(
             coverage=tuple(coverage or ()),
             bootstrap=bootstrap,
             seed=seed,
+            period=period,
+            contrasts=tuple(contrast or ()),
         )
         result = run_summarize(tags, out, config, overwrite)
     except (FileNotFoundError, ValueError) as err:  # TagFileError and EvaluationError are ValueErrors

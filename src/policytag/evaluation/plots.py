@@ -134,7 +134,8 @@ def f1_bars(
 
 
 def save_figure(fig, path: Path) -> None:
-    """Lay out, write as PNG and close."""
+    """Lay out, write as PNG (`path`) and SVG beside it, and close."""
     fig.tight_layout()
     fig.savefig(path, dpi=130)
+    fig.savefig(Path(path).with_suffix(".svg"))
     plt.close(fig)

@@ -10,45 +10,140 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from policytag.evaluation.plots import cjk_font, plt, save_figure
 
 REGIONS_SHOWN = 60  # more rows than this make an unreadable heatmap; the CSV has them all
 
 
-def domain_trends(shares: pd.DataFrame, domains: Sequence[str], names: Mapping[str, str], path: Path) -> None:
-    """Domain shares by year, one panel per level (when `level` is a column), each domain a line
-    with its 95% band."""
+def domain_trends(
+    shares: pd.DataFrame, domains: Sequence[str], names: Mapping[str, str], path: Path, period: int = 1
+) -> None:
+    """Small multiples: one panel per domain, its share over the years (or periods) with one line
+    per level (when `level` is a column) and 95% bands, on a shared y-axis. Groups outside the
+    labelled coverage (`covered` false) are drawn faded and dashed, and marked in the legend."""
     cjk_font()
-    rows = shares[shares["axis"] == "domain"]
-    panels = sorted(rows["level"].dropna().unique()) if "level" in rows.columns else [None]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(11, 3.6 * len(panels)), squeeze=False, sharex=True)
-    palette = plt.get_cmap("tab20").colors
-    colours = [palette[i] for i in [*range(0, 20, 2), *range(1, 20, 2)]]  # the ten strong colours first
-    for ax, level in zip(axes[:, 0], panels):
-        panel = rows if level is None else rows[rows["level"] == level]
-        for k, domain in enumerate(domains):
-            line = panel[panel["label"] == domain].sort_values("year")
-            years = line["year"].astype(float).to_numpy()
-            ax.plot(years, line["share"], marker=".", color=colours[k], label=f"{names[domain]} {domain}")
-            ax.fill_between(
-                years,
-                line["share_low"].astype(float),
-                line["share_high"].astype(float),
-                color=colours[k],
-                alpha=0.15,
-                linewidth=0,
-            )
-        ax.set_ylabel("份额 share")
-        ax.set_title(
-            f"领域份额 domain shares by year{'' if level is None else f' · {level}'} (bands: 95%)",
-            loc="left",
-            fontsize=10,
-        )
-        ax.set_ylim(bottom=0)
-    axes[-1, 0].set_xlabel("年份 year")
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    rows = shares[shares["axis"] == "domain"].dropna(subset=["year"])
+    groups = sorted(rows["level"].dropna().unique()) if "level" in rows.columns else [None]
+    columns = 5
+    fig, axes = plt.subplots(
+        -(-len(domains) // columns),
+        columns,
+        figsize=(15, 2.7 * -(-len(domains) // columns)),
+        sharex=True,
+        sharey=True,
+    )
+    for ax, domain in zip(axes.flat, domains):
+        for k, group in enumerate(groups):
+            line = rows[(rows["label"] == domain) & (True if group is None else rows["level"] == group)]
+            _trend_line(ax, line.sort_values("year"), COLOURS[k % len(COLOURS)], group)
+        ax.set_title(f"{names[domain]} {domain}", fontsize=9, loc="left")
+        ax.grid(alpha=0.25)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(domains):
+            ax.set_visible(False)
+        elif k + columns >= len(domains):  # nothing below it: it shows the time axis
+            ax.xaxis.set_tick_params(labelbottom=True)
+    _time_axes(axes.flat[0], rows, period)
+    unit = f"{period}-year periods, by first year" if period > 1 else "year"
+    _legend(fig, axes.flat[0], groups, rows)
+    fig.supxlabel(f"年份 {unit}", fontsize=9)
+    fig.supylabel("份额 share of paragraphs", fontsize=9)
+    fig.suptitle(
+        "各领域份额 domain shares over time, per level (bands: 95%, resampling reports)", fontsize=11
+    )
     save_figure(fig, path)
+
+
+def problem_over_time(shares: pd.DataFrame, path: Path, period: int = 1) -> None:
+    """What governments admit: the share of problem paragraphs per year (or period) and level."""
+    cjk_font()
+    rows = shares[(shares["axis"] == "role") & (shares["label"] == "problem")].dropna(subset=["year"])
+    groups = sorted(rows["level"].dropna().unique()) if "level" in rows.columns else [None]
+    fig, ax = plt.subplots(figsize=(8.5, 4))
+    for k, group in enumerate(groups):
+        line = rows if group is None else rows[rows["level"] == group]
+        _trend_line(ax, line.sort_values("year"), COLOURS[k % len(COLOURS)], group)
+    ax.grid(alpha=0.25)
+    _time_axes(ax, rows, period)
+    ax.set_xlabel(f"年份 {f'{period}-year periods, by first year' if period > 1 else 'year'}")
+    ax.set_ylabel("问题不足的份额 problem share")
+    ax.set_title("政府承认的问题 problem paragraphs over time (bands: 95%)", loc="left", fontsize=10)
+    _legend(fig, ax, groups, rows, inside=True)
+    save_figure(fig, path)
+
+
+def contrast_plot(contrasts: pd.DataFrame, names: Mapping[str, str], path: Path) -> None:
+    """Dot and 95% interval of share_b − share_a per label, one panel per contrast and axis."""
+    cjk_font()
+    keys = list(dict.fromkeys(zip(contrasts["key"], contrasts["a"], contrasts["b"])))
+    fig, axes = plt.subplots(len(keys), 2, figsize=(11, 0.6 + 4.4 * len(keys)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 3]})  # fmt: skip
+    for row, (key, a, b) in enumerate(keys):
+        for column, axis in enumerate(("role", "domain")):
+            ax = axes[row, column]
+            part = contrasts[(contrasts["key"] == key) & (contrasts["a"] == a) & (contrasts["b"] == b)]
+            part = part[part["axis"] == axis].reset_index(drop=True)
+            y = np.arange(len(part))
+            error = np.vstack([part["difference"] - part["low"], part["high"] - part["difference"]])
+            clear = (part["low"] > 0) | (part["high"] < 0)
+            ax.errorbar(part["difference"], y, xerr=error, fmt="none", ecolor="#999999", elinewidth=1)
+            ax.scatter(part["difference"], y, c=np.where(clear, "#c0504d", "#555555"), zorder=3, s=18)
+            ax.axvline(0, color="#333333", linewidth=0.8)
+            ax.set_yticks(y, [f"{names.get(label, label)} {label}" for label in part["label"]], fontsize=8)
+            ax.invert_yaxis()
+            ax.grid(axis="x", alpha=0.25)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:+.0f}" if v else "0"))
+            ax.set_xlabel(f"{b} − {a} (percentage points)", fontsize=8)
+            ax.set_title(f"{key}: {b} vs {a} · {axis}", loc="left", fontsize=9)
+    fig.suptitle(
+        "对比 contrasts: difference of shares with 95% intervals (red: interval excludes 0)", fontsize=10
+    )
+    save_figure(fig, path)
+
+
+def _time_axes(ax, rows: pd.DataFrame, period: int) -> None:
+    """Shared axes of a time picture: 0 to the highest interval, in percent; periods named
+    `2005–09` at their first year."""
+    from matplotlib.ticker import PercentFormatter
+
+    ax.set_ylim(0, max(float(rows["share_high"].max()) * 1.05, 0.01))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if period > 1:
+        starts = sorted(int(y) for y in rows["year"].dropna().unique())
+        step = max(1, len(starts) // 8)
+        shown = starts[::step]
+        ax.set_xticks(shown, [f"{y}–{str(y + period - 1)[-2:]}" for y in shown], fontsize=8)
+
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
+
+
+def _trend_line(ax, line: pd.DataFrame, colour: str, group) -> None:
+    years = line["year"].astype(float).to_numpy()
+    faded = "covered" in line.columns and not bool(line["covered"].fillna(True).all())
+    style = {"alpha": 0.35, "linestyle": "--"} if faded else {}
+    ax.plot(years, line["share"], marker=".", markersize=3, color=colour, linewidth=1.2, label=group, **style)
+    ax.fill_between(years, line["share_low"].astype(float), line["share_high"].astype(float),
+                    color=colour, alpha=0.06 if faded else 0.15, linewidth=0)  # fmt: skip
+
+
+def _legend(fig, ax, groups, rows: pd.DataFrame, inside: bool = False) -> None:
+    if groups == [None]:
+        return
+    uncovered = set()
+    if "covered" in rows.columns and "level" in rows.columns:
+        uncovered = set(rows.loc[~rows["covered"].fillna(True).astype(bool), "level"])
+    handles = [
+        plt.Line2D([], [], color=COLOURS[k % len(COLOURS)], linestyle="--" if g in uncovered else "-",
+                   alpha=0.35 if g in uncovered else 1, label=f"{g}{' (partly outside labelled coverage)' if g in uncovered else ''}")
+        for k, g in enumerate(groups)
+    ]  # fmt: skip
+    if inside:
+        ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper right")
+    else:
+        fig.legend(handles=handles, fontsize=9, frameon=False, loc="lower right", bbox_to_anchor=(0.98, 0.03))
 
 
 def problem_by_domain(table: pd.DataFrame, path: Path) -> None:

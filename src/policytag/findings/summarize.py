@@ -20,6 +20,7 @@ from policytag.findings.adjust import (
     evaluated_models,
     read_predictions,
 )
+from policytag.findings.contrasts import Contrast, contrast_table, periods
 from policytag.findings.coverage import Coverage, labelled_rows
 from policytag.findings.results import group_rows, role_by_domain, share_table
 from policytag.findings.summary import write_summary
@@ -53,8 +54,14 @@ class SummaryConfig:
     coverage: tuple[Path, ...] = ()  # further labelled JSONL: which levels and years were checked
     bootstrap: int = 1000  # report resamples per group for the 95% intervals
     seed: int = 13
+    period: int = 1  # years binned into periods of this many years (named by their first year)
+    contrasts: tuple[str, ...] = ()  # `KEY=A,B`: share differences between two groups
 
     def __post_init__(self) -> None:
+        if isinstance(self.period, bool) or not isinstance(self.period, int) or self.period < 1:
+            raise ValueError(f"--period {self.period!r}: give a whole number of years, 1 or more")
+        for text in self.contrasts:
+            Contrast.parse(text)
         if self.weight not in WEIGHTS:
             raise ValueError(f"--weight {self.weight!r}: choose {' or '.join(WEIGHTS)}")
         if self.bootstrap < 1:
@@ -75,6 +82,8 @@ def summarize(tag_files: list[Path], out: Path, config: SummaryConfig, overwrite
 def _summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
     schema = LabelSchema.load(CONFIGS / "taxonomy.yaml")
     table = read_tags(tag_files, config.by, schema, config.exclude_uncertain)
+    if config.period > 1 and "year" in table.columns:
+        table["year"] = periods(table["year"], config.period)
     rng = np.random.default_rng(config.seed)
     facts = {
         "inputs": [str(p) for p in tag_files],
@@ -115,7 +124,15 @@ def _summarize(tag_files: list[Path], out: Path, config: SummaryConfig) -> dict:
     roles_domains.to_csv(out / "role_by_domain.csv", index=False)
 
     drawn = _pictures(table, shares, roles_domains, schema, config, rng, out)
-    write_summary(out / "summary.md", shares, config.by, roles_domains, schema, facts, drawn)
+    contrasts = None
+    if config.contrasts:
+        parsed = [Contrast.parse(text) for text in config.contrasts]
+        contrasts = contrast_table(table, parsed, schema, config.weight, config.bootstrap, rng)
+        contrasts.to_csv(out / "contrasts.csv", index=False)
+        pictures.contrast_plot(contrasts, schema.names, out / "contrasts.png")
+        drawn.append("contrasts.png")
+    facts["period"] = config.period
+    write_summary(out / "summary.md", shares, config.by, roles_domains, schema, facts, drawn, contrasts)
     uncovered = int((~group_rows(shares, config.by)["covered"]).sum()) if coverage else 0
     return {
         **facts,
@@ -147,7 +164,9 @@ def _pictures(
             else share_table(table, by, schema, config.weight, config.bootstrap, rng)
         )
         drawn.append("domain_shares_by_year.png")
-        pictures.domain_trends(trends, schema.domain, schema.names, out / drawn[-1])
+        pictures.domain_trends(trends, schema.domain, schema.names, out / drawn[-1], config.period)
+        drawn.append("problem_share_by_year.png")
+        pictures.problem_over_time(trends, out / drawn[-1], config.period)
     if table["region"].notna().any():
         drawn.append("domain_shares_by_region.png")
         pictures.region_heatmap(table, schema.domain, schema.names, config.weight, out / drawn[-1])

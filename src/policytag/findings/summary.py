@@ -22,21 +22,27 @@ def write_summary(
     schema: LabelSchema,
     facts: dict,
     pictures: Sequence[str],
+    contrasts: pd.DataFrame | None = None,
 ) -> None:
-    """Write the Markdown summary to `path`; `facts` holds the run's inputs and options
-    (see `policytag.findings.summarize`)."""
+    """Write the Markdown summary to `path`, opening like a results section (groups, coverage,
+    the largest shares, the contrasts, what the adjustment changed); `facts` holds the run's inputs
+    and options (see `policytag.findings.summarize`)."""
+    period = facts.get("period", 1)
     lines = [
         "# Role and domain shares",
         "",
         f"{facts['paragraphs']:,} paragraphs from {facts['reports']:,} reports "
-        f"({', '.join(facts['inputs'])}); grouped by {', '.join(by) or 'nothing (all together)'}; "
-        f"weighted by {facts['weight']}; uncertain paragraphs "
+        f"({', '.join(facts['inputs'])}); grouped by {', '.join(by) or 'nothing (all together)'}"
+        + (f", years in {period}-year periods (named by their first year)" if period > 1 else "")
+        + f"; weighted by {facts['weight']}; uncertain paragraphs "
         f"{'left out' if facts['exclude_uncertain'] else 'kept'}. Intervals: 95%, from "
         f"{facts['bootstrap']:,} resamples of whole reports within each group (seed {facts['seed']}).",
         "",
     ]
+    lines += _findings(shares, by, schema, contrasts)
     if "confusion" in facts:
         lines += _adjustment_note(facts["confusion"])
+        lines += _adjustment_changes(shares, by, schema)
     if "coverage" in facts:
         lines += _coverage_note(shares, by, facts["coverage"])
     for axis in AXES:
@@ -147,3 +153,70 @@ def _markdown(table: pd.DataFrame) -> str:
         ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         + ["| " + " | ".join(cells) + " |" for cells in body]
     )
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _findings(
+    shares: pd.DataFrame, by: Sequence[str], schema: LabelSchema, contrasts: pd.DataFrame | None
+) -> list[str]:
+    """The opening paragraphs: the largest domain shares and the problem share, then the contrasts."""
+    lines = ["## Findings", ""]
+    domains = shares[shares["axis"] == "domain"]
+    groups = list(domains.groupby(list(by), dropna=False)) if by else [((), domains)]
+    for key, rows in groups[:12]:
+        top = rows.sort_values("share", ascending=False).head(3)
+        name = ", ".join(map(str, key if isinstance(key, tuple) else (key,))) or "all reports"
+        listed = "; ".join(
+            f"{schema.names[r.label]} {r.label} {_pct(r.share)} [{_pct(r.share_low)}–{_pct(r.share_high)}]"
+            for r in top.itertuples()
+        )
+        problem = shares[(shares["axis"] == "role") & (shares["label"] == "problem")]
+        for field, value in zip(by, key if isinstance(key, tuple) else (key,)):
+            problem = problem[problem[field] == value]
+        admitted = (
+            f"; problems {_pct(problem['share'].iloc[0])} [{_pct(problem['share_low'].iloc[0])}–"
+            f"{_pct(problem['share_high'].iloc[0])}]"
+            if len(problem)
+            else ""
+        )
+        lines.append(f"- **{name}** ({int(rows['reports'].iloc[0])} reports): {listed}{admitted}.")
+    if len(groups) > 12:
+        lines.append(f"- … and {len(groups) - 12} more groups in the tables below and in shares.csv.")
+    lines.append("")
+    if contrasts is not None and len(contrasts):
+        lines += ["### Contrasts", ""]
+        for (key, a, b), rows in contrasts.groupby(["key", "a", "b"], sort=False):
+            clear = rows[(rows["low"] > 0) | (rows["high"] < 0)].sort_values(
+                "difference", key=abs, ascending=False
+            )
+            n_a, n_b = int(rows["reports_a"].iloc[0]), int(rows["reports_b"].iloc[0])
+            lines.append(
+                f"{key} = {b} ({n_b} reports) against {a} ({n_a} reports): {len(clear)} of {len(rows)} labels "
+                "differ with an interval that excludes zero (contrasts.csv has all; among many labels about "
+                "one in twenty excludes zero by chance alone)."
+            )
+            for r in clear.head(8).itertuples():
+                lines.append(
+                    f"- {schema.names.get(r.label, r.label)} {r.label}: {_pct(r.share_b)} against {_pct(r.share_a)}, "
+                    f"{100 * r.difference:+.1f} points [{100 * r.low:+.1f}, {100 * r.high:+.1f}]"
+                )
+            lines.append("")
+    return lines
+
+
+def _adjustment_changes(shares: pd.DataFrame, by: Sequence[str], schema: LabelSchema) -> list[str]:
+    """The largest moves the confusion adjustment made."""
+    moved = shares.assign(move=(shares["adjusted"] - shares["share"]).abs()).sort_values(
+        "move", ascending=False
+    )
+    lines = ["What the adjustment changed most:", ""]
+    for r in moved.head(5).itertuples():
+        group = ", ".join(str(getattr(r, f)) for f in by) or "all"
+        lines.append(
+            f"- {group} · {schema.names.get(r.label, r.label)} {r.label}: {_pct(r.share)} → {_pct(r.adjusted)} "
+            f"[{_pct(r.adjusted_low)}–{_pct(r.adjusted_high)}]"
+        )
+    return [*lines, ""]
