@@ -195,3 +195,33 @@ def test_compare_shows_recipe_differences_and_marks_the_best(tmp_path):
     assert "**0.900**" in first and "**0.750**" in second and "**0.800**" not in second
     result = runner.invoke(app, ["compare", str(folders[0]), str(tmp_path / "missing")])
     assert result.exit_code == 2 and "no metrics.json" in result.output
+
+
+def test_evaluate_reuses_the_baseline_an_export_carries_and_refits_on_other_rows(tiny_export, tmp_path):
+    from policytag.runtime.ngrams import CharNgrams
+
+    assert CharNgrams.present(tiny_export)  # typed arrays, read with allow_pickle=False
+    gold = DATA / "gold" / "dev.jsonl"
+    carried = runner.invoke(
+        app, ["evaluate", str(tiny_export), "--data", str(gold), "--out", str(tmp_path / "a")]
+    )
+    assert carried.exit_code == 0, carried.output
+    metrics = json.loads((tmp_path / "a" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["baseline"]["fitted"] == "carried by the export"
+    rows = (tiny_export / "baseline-train.jsonl").read_text(encoding="utf-8").splitlines()
+    other = tmp_path / "other.jsonl"
+    other.write_text("\n".join(rows[: len(rows) // 2]) + "\n", encoding="utf-8")
+    args = [
+        "evaluate",
+        str(tiny_export),
+        "--data",
+        str(gold),
+        "--out",
+        str(tmp_path / "b"),
+        "--baseline-train",
+        str(other),
+    ]
+    refit = runner.invoke(app, args)
+    assert refit.exit_code == 0, refit.output
+    metrics = json.loads((tmp_path / "b" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["baseline"]["fitted"] == "here, on the training rows"

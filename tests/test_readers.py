@@ -87,7 +87,9 @@ def test_archives_are_read_without_unpacking(tmp_path):
     assert [(f.rel, f.data) for f in found] == [
         (PurePosixPath("reports/a.txt"), payload),
         (PurePosixPath("reports/b.txt"), payload),
+        (PurePosixPath("reports/image.png"), None),  # named, not read
     ]
+    assert found[-1].error == "unsupported file type (.png); skipped"
 
 
 def test_missing_input_is_reported():

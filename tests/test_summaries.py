@@ -173,10 +173,9 @@ def seed_documents(tmp_path_factory, prepare_config):
     lines = SEED_SAMPLE.read_text(encoding="utf-8").splitlines()
     for i, line in enumerate(lines, 1):
         (folder / f"summary-{i:02d}.txt").write_text(line + "\n", encoding="utf-8")
-    prepare([folder], folder / "out", prepare_config)
-    rows = [
-        json.loads(x) for x in (folder / "out" / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
+    out = tmp_path_factory.mktemp("seed-prepared") / "out"  # never inside its input
+    prepare([folder], out, prepare_config)
+    rows = [json.loads(x) for x in (out / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
     return lines, {
         f"summary-{i:02d}": [r for r in rows if r["doc_id"] == f"summary-{i:02d}"]
         for i in range(1, len(lines) + 1)

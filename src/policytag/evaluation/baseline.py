@@ -7,11 +7,16 @@ same normalised text; it shows how much the fine-tuned encoder adds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from policytag.io.jsonl import read_labelled
+from policytag.runtime.checksum import sha256
+from policytag.runtime.ngrams import AxisNgrams, CharNgrams
 from policytag.runtime.normalize import normalize
 
 
@@ -42,3 +47,35 @@ class TfidfBaseline:
 
     def predict(self, texts: list[str], axis: str) -> list[str]:
         return list(self.pipelines[axis].predict([normalize(t) for t in texts]))
+
+    def typed(self, rows_sha256: str) -> CharNgrams:
+        """The fitted pipelines as typed arrays (`policytag.runtime.ngrams`), to ship in an export."""
+        axes = {}
+        for axis, pipeline in self.pipelines.items():
+            vectorizer, regression = pipeline.steps[0][1], pipeline.steps[1][1]
+            coef, intercept = regression.coef_, regression.intercept_
+            if coef.shape[0] == 1:  # two classes: scikit-learn keeps one row; softmax needs both
+                coef, intercept = (
+                    np.vstack([-coef / 2, coef / 2]),
+                    np.array([-intercept[0] / 2, intercept[0] / 2]),
+                )
+            axes[axis] = AxisNgrams(
+                tuple(regression.classes_),
+                {gram: int(k) for gram, k in vectorizer.vocabulary_.items()},
+                vectorizer.idf_.astype(np.float64),
+                coef.astype(np.float32),
+                intercept.astype(np.float32),
+                tuple(vectorizer.ngram_range),
+            )
+        return CharNgrams(axes, rows_sha256)
+
+
+def baseline_for(rows_file: Path, model_folder: Path | None, seed: int = 0):
+    """The n-gram baseline fitted on `rows_file`: the one `model_folder` carries when it was
+    fitted on exactly these rows (same SHA-256), else fitted now."""
+    digest = sha256(rows_file)
+    if model_folder is not None and CharNgrams.present(model_folder):
+        carried = CharNgrams.load(model_folder)
+        if carried.rows_sha256 == digest:
+            return carried
+    return TfidfBaseline.fit(read_labelled(rows_file), seed=seed)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from policytag.evaluation.baseline import TfidfBaseline
+from policytag.evaluation.baseline import TfidfBaseline, baseline_for
 from policytag.evaluation.context import gold_context
 from policytag.evaluation.gold import read_gold
 from policytag.evaluation.metrics import (
@@ -24,11 +24,11 @@ from policytag.evaluation.metrics import (
     paired_difference_interval,
     reliability_bins,
 )
-from policytag.io.jsonl import read_labelled
 from policytag.io.outputs import Output, output_folder
 from policytag.labels.schema import LabelSchema
 from policytag.predict.predictor import Predictor
 from policytag.predict.run_folder import is_run, load_run_record, manifest_hash
+from policytag.runtime.ngrams import CharNgrams
 from policytag.runtime.settings import SETTINGS_FILE, load_settings
 
 AXES = ("role", "domain")
@@ -201,11 +201,14 @@ def _baseline(model: Path, rows: list[dict], tags: list, config: EvalConfig) -> 
     train = config.baseline_train or training_split(model)
     if train is None or not train.is_file():
         return {"skipped": f"training split not found ({train}); give one with --baseline-train"}
-    baseline = TfidfBaseline.fit(read_labelled(train), seed=config.seed)
+    baseline = baseline_for(train, model if (model / SETTINGS_FILE).is_file() else None, config.seed)
     model = {axis: [getattr(t, axis) for t in tags] for axis in AXES}
     return {
         "name": "char 1-3-gram TF-IDF + logistic regression",
         "train": str(train),
+        "fitted": "carried by the export"
+        if isinstance(baseline, CharNgrams)
+        else "here, on the training rows",
         **baseline_comparison(baseline, rows, model, config.bootstrap, config.seed),
     }
 

@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from policytag.config import to_dict
+from policytag.evaluation.baseline import TfidfBaseline
 from policytag.evaluation.gold import read_gold
 from policytag.evaluation.metrics import axis_metrics
 from policytag.export.calibration import calibrate
@@ -43,6 +44,7 @@ from policytag.labels.schema import LabelSchema
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.predict.predictor import BACKENDS, ONNX_FILE, TORCH_FILES, Predictor
 from policytag.predict.run_folder import load_run_record
+from policytag.runtime.checksum import sha256
 from policytag.runtime.manifest import verify, write_manifest
 from policytag.runtime.normalize import normalize
 from policytag.runtime.settings import SETTINGS_FILE, ExportSettings, TrainingRecord
@@ -119,6 +121,9 @@ def export(
             dev_paragraphs=len(dev_rows),
         )
         baseline_rows = _copy_baseline_rows(Path(record.train), staging / BASELINE_ROWS)
+        if baseline_rows:  # the n-gram baseline, fitted once here: `evaluate` reuses it on these rows
+            fitted = TfidfBaseline.fit(read_labelled(staging / BASELINE_ROWS), seed=config.seed)
+            fitted.typed(sha256(staging / BASELINE_ROWS)).save(staging)
         settings = dataclasses.replace(
             settings,
             calibration=calibration,

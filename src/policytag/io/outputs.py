@@ -11,7 +11,9 @@ An output may never be, or lie inside, one of the command's inputs, an export fo
 training run folder. One writer per output at a time: a lock beside it is held for the whole
 command, and a second writer is refused at once (`OutputInUse`). A folder output is written into
 a staging folder and moved into place when complete; a single file through a staging file renamed
-into place. A killed run's staging leftovers are removed by the next run on the same output.
+into place. A killed run's staging leftovers are removed by the next run on the same output. Python's
+`__pycache__` beside a module the command wrote (an export's `predictor.py`, once imported)
+counts as part of the output.
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ def foreign_files(folder: Path, command: str, keep: Iterable[str] = ()) -> list[
         rel = path.relative_to(folder).as_posix()
         if path.is_dir() and not path.is_symlink() or rel == OWNER or rel.split("/")[0] in keep:
             continue
+        if "__pycache__" in rel.split("/")[:-1]:
+            continue  # Python's cache of a module the command wrote (an export's predictor.py)
         if rel in owned and not path.is_symlink() and sha256(path) == owned[rel]:
             continue
         found.append(rel)
