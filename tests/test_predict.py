@@ -30,7 +30,9 @@ TEXTS = [
 def test_export_loads_and_predicts_like_the_in_memory_model(tiny_run, tiny_export):
     from policytag.modeling.classifier import TwoHeadClassifier
     from policytag.modeling.windows import WindowEncoder
+    from policytag.runtime.ngrams import CharNgrams
     from policytag.runtime.normalize import normalize
+    from policytag.runtime.tagging import fuse
     from policytag.runtime.windows import WindowConfig
 
     predictor = Predictor.load(tiny_export, backend="torch")
@@ -42,6 +44,12 @@ def test_export_loads_and_predicts_like_the_in_memory_model(tiny_run, tiny_expor
     calibration = predictor.calibration
     role_p = softmax(role_logits.numpy(), calibration.role_temperature)
     domain_p = softmax(domain_logits.numpy(), calibration.domain_temperature)
+    ngrams, texts = CharNgrams.load(tiny_export), [normalize(t) for t in TEXTS]  # mixed in as exported
+    fusion = predictor.settings.fusion
+    role_p = fuse(role_p, ngrams.probabilities(texts, "role", model.role_labels), fusion.get("role", 0))
+    domain_p = fuse(
+        domain_p, ngrams.probabilities(texts, "domain", model.domain_labels), fusion.get("domain", 0)
+    )
     assert [t.role for t in tags] == [model.role_labels[i] for i in role_p.argmax(1)]
     assert [t.domain for t in tags] == [model.domain_labels[i] for i in domain_p.argmax(1)]
     assert [t["role_score"] for t in tags] == pytest.approx(role_p.max(1), abs=1e-4)
@@ -306,3 +314,16 @@ def test_thresholds_flag_the_fewest_paragraphs_that_reach_the_target():
     domain_gold = np.array([1, 1] + [0] * 8)
     role_t, domain_t, flagged = choose_thresholds(role_p, role_gold, domain_p, domain_gold, target=0.95)
     assert role_t == 0.0 and domain_t == pytest.approx(scores[2]) and flagged == pytest.approx(0.2)
+
+
+def test_the_export_fuses_its_ngram_model_with_weights_chosen_on_the_selection_pool(tiny_export):
+    from policytag.export.fusion import GRID
+
+    settings = json.loads((tiny_export / "policytag.json").read_text(encoding="utf-8"))
+    assert set(settings["fusion"]) == {"role", "domain"} and all(
+        w in GRID for w in settings["fusion"].values()
+    )
+    manifest = json.loads((tiny_export / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert {"ngrams.json", "ngrams.npz"} <= set(manifest)
+    card = (tiny_export / "README.md").read_text(encoding="utf-8")
+    assert "n-gram" in card and "selection pool" in card

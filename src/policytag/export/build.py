@@ -63,6 +63,7 @@ class ExportConfig:
     parity_paragraphs: int = 2000
     target_accuracy: float = 0.95  # unflagged dev paragraphs reach this on both axes
     seed: int = 0
+    fuse_ngrams: bool = True  # mix the n-gram model in where it helps on the selection pool
 
 
 def export(
@@ -107,12 +108,23 @@ def export(
             axis: np.array([labels[axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
             for axis in ("role", "domain")
         }
-        calibration, flagged = calibrate(
+        baseline_rows = _copy_baseline_rows(Path(record.train), staging / BASELINE_ROWS)
+        ngrams = None
+        if baseline_rows:  # the n-gram model, fitted once here: fused below, and `evaluate`'s baseline
+            fitted = TfidfBaseline.fit(read_labelled(staging / BASELINE_ROWS), seed=config.seed)
+            ngrams = fitted.typed(sha256(staging / BASELINE_ROWS))
+            ngrams.save(staging)
+        texts = [normalize(r["text"]) for r in dev_rows]
+        ngram_p = (
+            {axis: ngrams.probabilities(texts, axis, labels[axis]) for axis in labels} if ngrams else None
+        )
+        calibration, flagged, fusion = calibrate(
             logits["torch"]["dev"][0],
             gold["role"],
             logits["torch"]["dev"][1],
             gold["domain"],
             config.target_accuracy,
+            ngram_p if config.fuse_ngrams else None,
         )
         calibration = dataclasses.replace(
             calibration,
@@ -120,10 +132,6 @@ def export(
             target_accuracy=config.target_accuracy,
             dev_paragraphs=len(dev_rows),
         )
-        baseline_rows = _copy_baseline_rows(Path(record.train), staging / BASELINE_ROWS)
-        if baseline_rows:  # the n-gram baseline, fitted once here: `evaluate` reuses it on these rows
-            fitted = TfidfBaseline.fit(read_labelled(staging / BASELINE_ROWS), seed=config.seed)
-            fitted.typed(sha256(staging / BASELINE_ROWS)).save(staging)
         settings = dataclasses.replace(
             settings,
             calibration=calibration,
@@ -132,6 +140,7 @@ def export(
                 for name in BACKENDS
             },
             parity_paragraphs=len(parity_texts),
+            fusion=fusion,
             policytag_version=__version__,
             training=TrainingRecord(
                 run=str(run), train=record.train, recipe=to_dict(recipe), baseline_rows=baseline_rows

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from policytag.runtime.tagging import Calibration, softmax
+from policytag.export.fusion import choose_weight
+from policytag.runtime.tagging import Calibration, fuse, softmax
 
 
 def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
@@ -72,11 +73,22 @@ def calibrate(
     domain_logits: np.ndarray,
     domain_gold: np.ndarray,
     target: float = 0.95,
-) -> tuple[Calibration, float]:
-    """The calibration fitted on the dev gold, and the share of dev paragraphs it flags."""
+    ngrams: dict[str, np.ndarray] | None = None,
+) -> tuple[Calibration, float, dict[str, float]]:
+    """The calibration fitted on the selection pool, the share of its paragraphs flagged, and the
+    n-gram fusion weight per axis (with `ngrams`, the n-gram model's probabilities on the pool;
+    `policytag.export.fusion`). The thresholds are chosen on the probabilities that ship: fused."""
     role_t, domain_t = fit_temperature(role_logits, role_gold), fit_temperature(domain_logits, domain_gold)
-    role_th, domain_th, flagged = choose_thresholds(
-        softmax(role_logits, role_t), role_gold, softmax(domain_logits, domain_t), domain_gold, target
-    )
+    role_p, domain_p = softmax(role_logits, role_t), softmax(domain_logits, domain_t)
+    fusion = {}
+    if ngrams is not None:
+        for axis, probabilities, gold in (("role", role_p, role_gold), ("domain", domain_p, domain_gold)):
+            fusion[axis] = choose_weight(probabilities, ngrams[axis], gold)[0]
+        role_p, domain_p = (
+            fuse(role_p, ngrams["role"], fusion["role"]),
+            fuse(domain_p, ngrams["domain"], fusion["domain"]),
+        )
+    role_th, domain_th, flagged = choose_thresholds(role_p, role_gold, domain_p, domain_gold, target)
     floor = lambda x: np.floor(x * 1e6) / 1e6  # noqa: E731 - a rounded threshold must not flag the paragraph it was taken from
-    return Calibration(role_t, domain_t, float(floor(role_th)), float(floor(domain_th))), flagged
+    calibration = Calibration(role_t, domain_t, float(floor(role_th)), float(floor(domain_th)))
+    return calibration, flagged, fusion

@@ -56,12 +56,22 @@ def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict)
     lines += [
         "## Calibration and the `uncertain` flag",
         "",
-        f"Temperatures fitted on the dev gold ({calibration.dev_paragraphs} paragraphs): role "
+        f"Temperatures fitted on the selection pool ({calibration.dev_paragraphs} paragraphs: the dev gold and "
+        f"the held-out files pooled with it): role "
         f"{calibration.role_temperature}, domain {calibration.domain_temperature}. A paragraph is flagged "
         f"`uncertain` when its role score is below {calibration.role_threshold:.4f} or its domain score below "
         f"{calibration.domain_threshold:.4f}: chosen so that unflagged dev paragraphs reach "
         f"{calibration.target_accuracy:.0%} accuracy on both axes; {calibration.dev_flagged_share:.1%} of the "
         "dev paragraphs are flagged.",
+        "",
+        "The export carries a character n-gram TF-IDF model fitted on its training rows (`ngrams.json`, "
+        "`ngrams.npz`: typed arrays, no pickle). Its probabilities are mixed into the encoder's with weight "
+        + (
+            ", ".join(f"{axis} {weight:.1f}" for axis, weight in settings.fusion.items())
+            if settings.fusion
+            else "0 (not fused)"
+        )
+        + ", each chosen on the selection pool; every backend and `predictor.py` mix them the same way.",
         "",
         f"## Backends (parity against torch fp32 on {settings.parity_paragraphs} corpus paragraphs and the dev gold)",
         "",

@@ -30,6 +30,7 @@ SOURCES = tuple(
         "windows",
         "settings",
         "manifest",
+        "ngrams",
         "tagging",
         "onnx",
         "standalone",

@@ -20,6 +20,7 @@ from policytag.predict.documents import Document, iter_documents
 from policytag.predict.run_folder import RUN_MARKER, is_run
 from policytag.runtime.checks import checked_paths, checked_texts
 from policytag.runtime.manifest import MANIFEST, STAGING_MARKER, BrokenExport, verify
+from policytag.runtime.ngrams import CharNgrams
 from policytag.runtime.normalize import normalize
 from policytag.runtime.onnx import ONNX_FILE
 from policytag.runtime.settings import SETTINGS_FILE, Calibration, ExportSettings, load_settings
@@ -72,12 +73,13 @@ class Predictor:
         try:
             tokenizer = file_tokenizer(str(folder / "tokenizer.json"))
             logits = _window_logits(folder, settings, backend, device, threads)
+            ngrams = CharNgrams.load(folder) if settings.fusion else None
         except Exception as err:  # whatever tokenizers, safetensors, torch or onnxruntime raise
             raise BrokenExport(
                 f"{folder}: its model files cannot be loaded for backend {backend} "
                 f"({type(err).__name__}: {str(err).strip()[:200]}); the folder is damaged: export it again"
             ) from err
-        self.tagger = TextTagger(tokenizer, settings, logits, self.calibration)
+        self.tagger = TextTagger(tokenizer, settings, logits, self.calibration, ngrams)
 
     @classmethod
     def load(

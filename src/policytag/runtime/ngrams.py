@@ -69,8 +69,18 @@ class CharNgrams:
     axes: dict[str, AxisNgrams]
     rows_sha256: str
 
-    def probabilities(self, texts: list[str], axis: str) -> np.ndarray:
-        return self.axes[axis].probabilities(texts)
+    def probabilities(self, texts: list[str], axis: str, labels: list[str] | None = None) -> np.ndarray:
+        """(texts, labels) probabilities of normalised texts; columns in `labels` order when given
+        (0 for a label the n-gram model never saw)."""
+        model = self.axes[axis]
+        found = model.probabilities(texts)
+        if labels is None:
+            return found
+        out = np.zeros((len(texts), len(labels)), dtype=np.float32)
+        for k, label in enumerate(labels):
+            if label in model.labels:
+                out[:, k] = found[:, model.labels.index(label)]
+        return out
 
     def predict(self, texts: list[str], axis: str) -> list[str]:
         """Labels of raw texts (normalised first, as the fitted baseline reads them)."""

@@ -75,6 +75,7 @@ class ExportSettings:
     int8: dict[str, Any] | None = None
     backends: dict[str, dict[str, float]] = field(default_factory=dict)
     parity_paragraphs: int | None = None
+    fusion: dict[str, float] = field(default_factory=dict)  # axis → weight of the export's n-gram model
     training: TrainingRecord | None = None
     policytag_version: str | None = None
     format: int = SETTINGS_FORMAT

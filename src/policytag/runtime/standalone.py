@@ -12,6 +12,7 @@ from pathlib import Path
 from policytag.runtime.checks import checked_paths, checked_texts
 from policytag.runtime.encoding import UnreadableFile
 from policytag.runtime.manifest import verify
+from policytag.runtime.ngrams import CharNgrams
 from policytag.runtime.normalize import normalize
 from policytag.runtime.onnx import ONNX_FILE, OnnxWindowLogits
 from policytag.runtime.reading import read_text_report
@@ -33,6 +34,7 @@ class StandalonePredictor:
             self.settings,
             OnnxWindowLogits(str(folder / ONNX_FILE), threads),
             self.settings.calibration or Calibration(),
+            CharNgrams.load(folder) if self.settings.fusion else None,
         )
         self.segmenter = Segmenter()
 

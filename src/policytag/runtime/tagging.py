@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from policytag.runtime.ngrams import CharNgrams
 from policytag.runtime.settings import Calibration, ExportSettings
 from policytag.runtime.windows import WindowFraming, heading_path, pad_windows
 
@@ -61,6 +62,11 @@ def paragraph_logits(
                 axis[i] = pooled[k]
         start = end
     return np.stack(role) if windows else np.zeros((0, 0)), np.stack(domain) if windows else np.zeros((0, 0))
+
+
+def fuse(encoder: np.ndarray, ngrams: np.ndarray, weight: float) -> np.ndarray:
+    """The encoder's calibrated probabilities mixed with the n-gram model's, `weight` the n-grams' share."""
+    return ((1 - weight) * encoder + weight * ngrams).astype(np.float32)
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -181,9 +187,16 @@ class TextTagger:
         settings: ExportSettings,
         run: WindowLogits,
         calibration: Calibration,
+        ngrams: CharNgrams | None = None,
     ) -> None:
         self.tokenize, self.run, self.calibration = tokenize, run, calibration
         self.labels = settings.labels
+        self.fusion = {axis: w for axis, w in settings.fusion.items() if w > 0}
+        if self.fusion and ngrams is None:
+            raise ValueError(
+                "the settings fuse an n-gram model, and none was given (ngrams.json, ngrams.npz)"
+            )
+        self.ngrams = ngrams
         prefix = tuple(tokenize([settings.prefix])[0]) if settings.prefix else ()
         self.framing = WindowFraming(settings.special_ids, prefix, settings.windows, settings.context)
         self.pad_id = self.framing.pad_id
@@ -221,4 +234,13 @@ class TextTagger:
             )
             role_p[where] = softmax(role_l, self.calibration.role_temperature)
             domain_p[where] = softmax(domain_l, self.calibration.domain_temperature)
+            for axis, probabilities in (("role", role_p), ("domain", domain_p)):
+                if axis in self.fusion:
+                    probabilities[where] = fuse(
+                        probabilities[where],
+                        self.ngrams.probabilities(
+                            [texts[i] for i in where], axis, getattr(self.labels, axis)
+                        ),
+                        self.fusion[axis],
+                    )
         return make_tags(texts, role_p, domain_p, self.labels.role, self.labels.domain, self.calibration)
