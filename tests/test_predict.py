@@ -46,9 +46,17 @@ def test_export_loads_and_predicts_like_the_in_memory_model(tiny_run, tiny_expor
     domain_p = softmax(domain_logits.numpy(), calibration.domain_temperature)
     ngrams, texts = CharNgrams.load(tiny_export), [normalize(t) for t in TEXTS]  # mixed in as exported
     fusion = predictor.settings.fusion
-    role_p = fuse(role_p, ngrams.probabilities(texts, "role", model.role_labels), fusion.get("role", 0))
-    domain_p = fuse(
-        domain_p, ngrams.probabilities(texts, "domain", model.domain_labels), fusion.get("domain", 0)
+    role_p, domain_p = (
+        fuse(
+            p,
+            ngrams.probabilities(texts, axis, labels),
+            fusion.get(axis, 0),
+            fusion.get(f"{axis}_temperature", 1.0),
+        )
+        for axis, p, labels in (
+            ("role", role_p, model.role_labels),
+            ("domain", domain_p, model.domain_labels),
+        )
     )
     assert [t.role for t in tags] == [model.role_labels[i] for i in role_p.argmax(1)]
     assert [t.domain for t in tags] == [model.domain_labels[i] for i in domain_p.argmax(1)]
@@ -320,9 +328,9 @@ def test_the_export_fuses_its_ngram_model_with_weights_chosen_on_the_selection_p
     from policytag.export.fusion import GRID
 
     settings = json.loads((tiny_export / "policytag.json").read_text(encoding="utf-8"))
-    assert set(settings["fusion"]) == {"role", "domain"} and all(
-        w in GRID for w in settings["fusion"].values()
-    )
+    fusion = settings["fusion"]
+    assert {"role", "domain"} <= set(fusion) and fusion["role"] in GRID and fusion["domain"] in GRID
+    assert all(fusion[f"{axis}_temperature"] > 0 for axis in ("role", "domain"))
     manifest = json.loads((tiny_export / "manifest.json").read_text(encoding="utf-8"))["files"]
     assert {"ngrams.json", "ngrams.npz"} <= set(manifest)
     card = (tiny_export / "README.md").read_text(encoding="utf-8")

@@ -112,7 +112,7 @@ def run_main_job(
     export(
         run,
         exported,
-        ExportConfig(dev=config.data.dev, parity_paragraphs=parity_paragraphs),
+        ExportConfig(parity_paragraphs=parity_paragraphs),  # calibrated on the run's selection pool
         overwrite=overwrite,
     )
 

@@ -80,14 +80,16 @@ def calibrate(
     `policytag.export.fusion`). The thresholds are chosen on the probabilities that ship: fused."""
     role_t, domain_t = fit_temperature(role_logits, role_gold), fit_temperature(domain_logits, domain_gold)
     role_p, domain_p = softmax(role_logits, role_t), softmax(domain_logits, domain_t)
-    fusion = {}
+    fusion: dict[str, float] = {}
     if ngrams is not None:
+        fused = {}
         for axis, probabilities, gold in (("role", role_p, role_gold), ("domain", domain_p, domain_gold)):
-            fusion[axis] = choose_weight(probabilities, ngrams[axis], gold)[0]
-        role_p, domain_p = (
-            fuse(role_p, ngrams["role"], fusion["role"]),
-            fuse(domain_p, ngrams["domain"], fusion["domain"]),
-        )
+            weight = choose_weight(probabilities, ngrams[axis], gold)[0]
+            mixed = fuse(probabilities, ngrams[axis], weight)
+            temperature = fit_temperature(np.log(np.clip(mixed, 1e-12, None)), gold) if weight else 1.0
+            fusion |= {axis: weight, f"{axis}_temperature": temperature}
+            fused[axis] = fuse(probabilities, ngrams[axis], weight, temperature)
+        role_p, domain_p = fused["role"], fused["domain"]
     role_th, domain_th, flagged = choose_thresholds(role_p, role_gold, domain_p, domain_gold, target)
     floor = lambda x: np.floor(x * 1e6) / 1e6  # noqa: E731 - a rounded threshold must not flag the paragraph it was taken from
     calibration = Calibration(role_t, domain_t, float(floor(role_th)), float(floor(domain_th)))

@@ -67,11 +67,12 @@ def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict)
         "The export carries a character n-gram TF-IDF model fitted on its training rows (`ngrams.json`, "
         "`ngrams.npz`: typed arrays, no pickle). Its probabilities are mixed into the encoder's with weight "
         + (
-            ", ".join(f"{axis} {weight:.1f}" for axis, weight in settings.fusion.items())
+            ", ".join(f"{a} {settings.fusion[a]:.1f}" for a in ("role", "domain") if a in settings.fusion)
             if settings.fusion
             else "0 (not fused)"
         )
-        + ", each chosen on the selection pool; every backend and `predictor.py` mix them the same way.",
+        + ", each chosen on the selection pool and recalibrated there by a temperature; every backend and "
+        "`predictor.py` mix them the same way.",
         "",
         f"## Backends (parity against torch fp32 on {settings.parity_paragraphs} corpus paragraphs and the dev gold)",
         "",

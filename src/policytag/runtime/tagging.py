@@ -64,9 +64,14 @@ def paragraph_logits(
     return np.stack(role) if windows else np.zeros((0, 0)), np.stack(domain) if windows else np.zeros((0, 0))
 
 
-def fuse(encoder: np.ndarray, ngrams: np.ndarray, weight: float) -> np.ndarray:
-    """The encoder's calibrated probabilities mixed with the n-gram model's, `weight` the n-grams' share."""
-    return ((1 - weight) * encoder + weight * ngrams).astype(np.float32)
+def fuse(encoder: np.ndarray, ngrams: np.ndarray, weight: float, temperature: float = 1.0) -> np.ndarray:
+    """The encoder's calibrated probabilities mixed with the n-gram model's (`weight`: the n-grams'
+    share), then recalibrated: each row raised to 1/`temperature` and renormalised."""
+    mixed = ((1 - weight) * encoder + weight * ngrams).astype(np.float64)
+    if temperature != 1.0:
+        mixed = np.power(np.clip(mixed, 1e-12, None), 1.0 / temperature)
+        mixed /= mixed.sum(axis=-1, keepdims=True)
+    return mixed.astype(np.float32)
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -191,7 +196,10 @@ class TextTagger:
     ) -> None:
         self.tokenize, self.run, self.calibration = tokenize, run, calibration
         self.labels = settings.labels
-        self.fusion = {axis: w for axis, w in settings.fusion.items() if w > 0}
+        self.fusion = {axis: w for axis, w in settings.fusion.items() if axis in ("role", "domain") and w > 0}
+        self.fusion_temperature = {
+            axis: settings.fusion.get(f"{axis}_temperature", 1.0) for axis in ("role", "domain")
+        }
         if self.fusion and ngrams is None:
             raise ValueError(
                 "the settings fuse an n-gram model, and none was given (ngrams.json, ngrams.npz)"
@@ -242,5 +250,6 @@ class TextTagger:
                             [texts[i] for i in where], axis, getattr(self.labels, axis)
                         ),
                         self.fusion[axis],
+                        self.fusion_temperature.get(axis, 1.0),
                     )
         return make_tags(texts, role_p, domain_p, self.labels.role, self.labels.domain, self.calibration)
