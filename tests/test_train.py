@@ -39,7 +39,8 @@ def test_tiny_model_trains_and_the_run_folder_holds_what_it_should(dataset, tmp_
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [e["step"] for e in log if e["event"] == "eval"] == [6, 12]
     metrics = json.loads((run / "metrics.json").read_text())
-    assert metrics["n"] == 144
+    assert metrics["n"] == 144 + 553  # the selection pool: the dev gold and the sample's held-out reports
+    assert any(k.endswith("sample-heldout.jsonl") for k in provenance["data"])
     for axis in ("role", "domain"):
         low, high = metrics[axis]["bootstrap_95"]["macro_f1"]
         assert 0 <= low <= metrics[axis]["macro_f1"] <= high <= 1

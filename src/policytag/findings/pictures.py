@@ -32,8 +32,7 @@ def domain_trends(
         columns,
         figsize=(15, 2.7 * -(-len(domains) // columns)),
         sharex=True,
-        sharey=True,
-    )
+    )  # each panel its own y-scale: `general` would flatten the rest
     for ax, domain in zip(axes.flat, domains):
         for k, group in enumerate(groups):
             line = rows[(rows["label"] == domain) & (True if group is None else rows["level"] == group)]
@@ -43,9 +42,10 @@ def domain_trends(
     for k, ax in enumerate(axes.flat):
         if k >= len(domains):
             ax.set_visible(False)
-        elif k + columns >= len(domains):  # nothing below it: it shows the time axis
+            continue
+        if k + columns >= len(domains):  # nothing below it: it shows the time axis
             ax.xaxis.set_tick_params(labelbottom=True)
-    _time_axes(axes.flat[0], rows, period)
+        _time_axes(ax, rows[rows["label"] == domains[k]], period)
     unit = f"{period}-year periods, by first year" if period > 1 else "year"
     _legend(fig, axes.flat[0], groups, rows)
     fig.supxlabel(f"年份 {unit}", fontsize=9)
@@ -110,11 +110,10 @@ def _time_axes(ax, rows: pd.DataFrame, period: int) -> None:
 
     ax.set_ylim(0, max(float(rows["share_high"].max()) * 1.05, 0.01))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    if period > 1:
-        starts = sorted(int(y) for y in rows["year"].dropna().unique())
-        step = max(1, len(starts) // 8)
-        shown = starts[::step]
-        ax.set_xticks(shown, [f"{y}–{str(y + period - 1)[-2:]}" for y in shown], fontsize=8)
+    starts = sorted(int(y) for y in rows["year"].dropna().unique())
+    if period > 1 and starts:
+        shown = starts[:: -(-len(starts) // 5)]  # at most five labels: they stay readable
+        ax.set_xticks(shown, [f"{y}–{str(y + period - 1)[-2:]}" for y in shown], fontsize=7)
 
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
