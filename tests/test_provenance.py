@@ -94,12 +94,20 @@ def test_an_archives_doc_member_nested_zip_and_empty_report_are_named(tmp_path, 
         bundle.writestr("old.doc", b"\xd0\xcf\x11\xe0")
         bundle.writestr("more.zip", inner.getvalue())
         bundle.writestr("blank.txt", "各位代表：\n")
-    result = runner.invoke(
-        app, ["predict", str(tiny_export), str(archive), "--out", str(tmp_path / "t.jsonl")]
-    )
-    assert result.exit_code == 0, result.output
-    assert "old.doc" in result.output and "more.zip" in result.output and "blank.txt" in result.output
-    assert "skipped 2 files, 1 reports without a paragraph" in result.output
+    for out in ("t.jsonl", "t.parquet", "tags/"):
+        result = runner.invoke(app, ["predict", str(tiny_export), str(archive), "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+        assert "old.doc" in result.output and "more.zip" in result.output and "blank.txt" in result.output
+        assert "skipped 2 files, 1 reports without a paragraph" in result.output
+    # ... and recorded with each output: the sidecar, the Parquet footer, the folder's record
+    records = [
+        json.loads((tmp_path / ".t.jsonl.policytag.json").read_text(encoding="utf-8"))["outcome"],
+        json.loads(pq.read_metadata(tmp_path / "t.parquet").metadata[b"policytag.outcome"]),
+        json.loads((tmp_path / "tags" / "_policytag.json").read_text(encoding="utf-8"))["outcome"],
+    ]
+    for outcome in records:
+        assert outcome["tagged"] == 1 and len(outcome["skipped"]) == 2
+        assert "old.doc" in " ".join(outcome["skipped"]) and "blank.txt" in outcome["empty"][0]
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

@@ -288,9 +288,10 @@ def claim_file(output: Output) -> None:
 
 
 @contextmanager
-def output_file(output: Output) -> Iterator[Path]:
+def output_file(output: Output, notes: dict | None = None) -> Iterator[Path]:
     """A staging file for `output`, renamed into place (with its sidecar) when the block finishes;
-    removed, and the target untouched, when it raises."""
+    removed, and the target untouched, when it raises. `notes` (filled inside the block, e.g. what
+    was skipped) go into the sidecar too."""
     with locked(output.path, output.command):
         claim_file(output)
         staging = unique_sibling(output.path, "partial")
@@ -298,7 +299,7 @@ def output_file(output: Output) -> Iterator[Path]:
             yield staging
             if not staging.is_file():
                 staging.touch()
-            record = {"command": output.command, "sha256": sha256(staging)}
+            record = {"command": output.command, "sha256": sha256(staging), **(notes or {})}
             sidecar(output.path).write_text(json.dumps(record), encoding="utf-8")
             os.replace(staging, output.path)
         finally:

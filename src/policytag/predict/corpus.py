@@ -58,6 +58,17 @@ class RunStats:
     empty: list[str] = field(default_factory=list)  # reports read without a paragraph to tag
     workers: set[str] = field(default_factory=set)  # process ids or Ray actor ids
 
+    def outcome(self) -> dict:
+        """What the output's metadata records of this run: counts, and every report skipped
+        (with why) or read without a paragraph."""
+        return {
+            "planned": self.planned,
+            "tagged": self.tagged,
+            "resumed": self.resumed,
+            "skipped": self.skipped,
+            "empty": self.empty,
+        }
+
 
 def model_meta(model: Path, backend: str) -> dict[str, str]:
     """The backend `backend` stands for and what Parquet metadata records of the model: its
@@ -108,7 +119,7 @@ def tag_corpus(run: CorpusRun) -> RunStats:
             _write(engine(todo), todo, sink, stats, run)
             ok = True
         finally:
-            sink.close(ok)
+            sink.close(ok, stats.outcome())
     stats.rows = sink.rows
     return stats
 

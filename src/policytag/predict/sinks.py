@@ -7,7 +7,9 @@ temporary name and renamed: a report is done exactly when its part exists, so `-
 skips those and a killed run leaves no half part behind that a reader would take; the folder's
 lock is held for the whole run, and every part is recorded in its owner file.
 Parquet files carry `META` in their schema metadata: the export's manifest hash and
-taxonomy version, the backend and the package version.
+taxonomy version, the backend and the package version. What a run skipped or found empty is
+recorded with the output: in a folder's `_policytag.json`, in a file's sidecar, and in a single
+Parquet file's footer (`policytag.outcome`).
 """
 
 from __future__ import annotations
@@ -79,9 +81,9 @@ class FileSink:
         suffix = path.suffix.lower()
         if suffix not in SUFFIXES:
             raise ValueError(f"{path}: output must end in .jsonl, .csv or .parquet, or be a folder")
-        self.suffix, self.meta, self.rows = suffix, meta, 0
+        self.suffix, self.meta, self.rows, self.notes = suffix, meta, 0, {}
         self.stack = ExitStack()
-        staging = self.stack.enter_context(output_file(Output(path, "predict", inputs)))
+        staging = self.stack.enter_context(output_file(Output(path, "predict", inputs), self.notes))
         if suffix == ".parquet":
             self.parquet = self.stack.enter_context(pq.ParquetWriter(staging, arrow_table([], meta).schema))
             return
@@ -109,9 +111,13 @@ class FileSink:
             else:
                 self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
-    def close(self, ok: bool) -> None:
-        """Rename the file into place when `ok`; otherwise drop it, the target left as it was."""
+    def close(self, ok: bool, outcome: dict | None = None) -> None:
+        """Rename the file into place when `ok`, with `outcome` (what was skipped or empty) in its
+        sidecar and Parquet footer; otherwise drop it, the target left as it was."""
         if ok:
+            self.notes["outcome"] = outcome or {}
+            if self.suffix == ".parquet":
+                self.parquet.add_key_value_metadata({"policytag.outcome": json.dumps(outcome or {})})
             self.stack.close()
         else:
             self.stack.__exit__(RuntimeError, RuntimeError("predict failed"), None)
@@ -155,7 +161,7 @@ class FolderSink:
                     f"{folder}: not empty; give --resume to add the reports still missing, "
                     "or choose an empty folder"
                 )
-            if resume and marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) != run:
+            if resume and marker.is_file() and _model_of(marker) != run:
                 raise OutputRefused(
                     f"{folder}: its parts were not tagged by this model and backend ({marker}); "
                     "resume with the same model and --backend, or choose an empty folder"
@@ -173,6 +179,23 @@ class FolderSink:
         record_owner(self.folder, "predict", [planned.part], append=True)
         self.rows += len(rows)
 
-    def close(self, ok: bool) -> None:
-        """Parts are final as written; the folder's lock is let go."""
-        self.stack.close()
+    def close(self, ok: bool, outcome: dict | None = None) -> None:
+        """Parts are final as written; `outcome` goes into `_policytag.json` (reports found empty
+        accumulate over resumes, skipped ones are this run's: they are tried again); the lock is
+        let go."""
+        try:
+            marker = self.folder / RUN_FILE
+            record = json.loads(marker.read_text(encoding="utf-8"))
+            outcome = dict(outcome or {})
+            outcome["empty"] = sorted({*record.get("outcome", {}).get("empty", []), *outcome.get("empty", [])})
+            record["outcome"] = outcome
+            marker.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+            record_owner(self.folder, "predict", [RUN_FILE], append=True)
+        finally:
+            self.stack.close()
+
+
+def _model_of(marker: Path) -> dict[str, str]:
+    """The model and backend a folder's parts were tagged with, from its `_policytag.json`."""
+    record = json.loads(marker.read_text(encoding="utf-8"))
+    return {k: record.get(k) for k in ("manifest_sha256", "backend")}
