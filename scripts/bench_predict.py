@@ -86,7 +86,7 @@ def worker(config: str, export: Path, texts_file: Path) -> dict:
     tags = run(texts)
     seconds = time.perf_counter() - started
     dev_tags = run([r["text"] for r in dev])
-    from policytag.evaluation.metrics import axis_metrics
+    from policytag.stats.metrics import axis_metrics
 
     f1 = {
         axis: axis_metrics([r[axis] for r in dev], [t[k] for t in dev_tags])["macro_f1"]

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from conftest import DATA, REPORT_TEXT, make_pdf
 from policytag.cli import app
+from policytag.corpus.writing import write_tags
 from policytag.evaluation.gold import read_gold
 from policytag.io.readers import read_report
-from policytag.predict.writing import write_tags
 from policytag.runtime.encoding import decode_bytes
 from policytag.runtime.tagging import Tag
 
@@ -140,7 +140,7 @@ def _tag(text):
 
 
 def test_a_second_writer_to_the_same_output_is_refused_and_the_first_completes(tmp_path):
-    from policytag.predict.writing import OutputInUse
+    from policytag.corpus.writing import OutputInUse
 
     out = tmp_path / "tags.jsonl"
     refused = []

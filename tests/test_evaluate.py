@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from conftest import DATA, glyph_warnings
 from policytag.cli import app
 from policytag.evaluation.gold import GoldError, read_gold
-from policytag.evaluation.metrics import (
+from policytag.stats.metrics import (
     axis_metrics,
     bootstrap_intervals,
     expected_calibration_error,
@@ -98,7 +98,7 @@ def test_bad_gold_lines_are_reported_by_line_number(tmp_path, schema):
 def test_pictures_render_chinese_with_no_missing_glyph(tmp_path, schema):
     import matplotlib.pyplot as plt
 
-    from policytag.evaluation import plots
+    from policytag.stats import plots
 
     labels = list(schema.domain)
     confusion = {g: {p: 1 for p in labels[:3]} for g in labels}

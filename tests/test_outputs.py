@@ -12,12 +12,10 @@ from typer.testing import CliRunner
 
 from conftest import DATA, REPORT_TEXT
 from policytag.cli import app
+from policytag.io.locks import OutputInUse, OutputRefused, locked
 from policytag.io.outputs import (
     OWNER,
     Output,
-    OutputInUse,
-    OutputRefused,
-    locked,
     output_file,
     output_folder,
     sidecar,

@@ -20,9 +20,10 @@ from typer.testing import CliRunner
 
 from conftest import DATA, ROOT, SEED_SAMPLE
 from policytag.cli import app
+from policytag.corpus.plan import Done, make_plan
+from policytag.corpus.run import CorpusRun, in_plan_order, tag_corpus
+from policytag.corpus.schema import COLUMNS
 from policytag.io.outputs import OutputRefused
-from policytag.predict.corpus import CorpusRun, in_plan_order, tag_corpus
-from policytag.predict.plan import COLUMNS, Done, make_plan
 from policytag.predict.predictor import Predictor
 from policytag.runtime.checksum import sha256
 

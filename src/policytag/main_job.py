@@ -77,7 +77,7 @@ def run_main_job(
     """Run every step into `out`; returns the dev-gold metrics of the exported predictor."""
     from policytag.evaluation.evaluate import EvalConfig, evaluate
     from policytag.export.build import ExportConfig, export
-    from policytag.predict.run_folder import is_run, load_run_record
+    from policytag.io.run_folder import is_run, load_run_record
     from policytag.training.config import load_train_config
     from policytag.training.loop import train
 

@@ -11,7 +11,6 @@ import json
 import multiprocessing
 import shutil
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -21,15 +20,15 @@ from tqdm import tqdm
 from policytag.config import apply_overrides, from_dict, read_yaml, recipe_path
 from policytag.data.labelled import labelled_paragraphs
 from policytag.data.metadata import report_ids, report_meta
+from policytag.data.prepare_stats import dataset_stats, score_rules
 from policytag.data.splits import SplitConfig, assign_splits
 from policytag.data.writer import TAXONOMY, write_dataset
-from policytag.io.jsonl import read_labelled
 from policytag.io.limits import MB
 from policytag.io.outputs import Output, output_folder
 from policytag.io.readers import read_report
 from policytag.io.sources import SourceFile, batched_sources, iter_source_files
 from policytag.labels.annotations import load_annotations
-from policytag.labels.report import ScoredParagraph, render_table, rule_report
+from policytag.labels.report import render_table
 from policytag.labels.schema import LabelSchema
 from policytag.labels.silver import SilverLabeler
 from policytag.runtime.encoding import UnreadableFile
@@ -197,8 +196,8 @@ def _prepare(inputs: list[Path], staging: Path, config: PrepareConfig, gold: Pat
     paragraphs += extra
 
     gold_path = gold or config.gold
-    report = _score_rules(paragraphs, gold_path) if gold_path else None
-    stats = _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started)
+    report = score_rules(paragraphs, gold_path) if gold_path else None
+    stats = dataset_stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started)
     stats["labelled_without_reports"] = {
         "paragraphs": len(extra),
         "reports": len({p["doc_id"] for p in extra}),
@@ -270,56 +269,3 @@ def _apply_annotations(paragraphs: list[dict], annotations) -> int:
             p["label_source"] = "hand"
             count += 1
     return count
-
-
-def _score_rules(paragraphs: list[dict], gold_path: Path) -> dict:
-    """Match gold rows to paragraphs by (report id, normalised text), falling back to text."""
-    gold_rows = read_labelled(gold_path)
-    by_doc = {(g.get("doc_id"), normalize(g["text"])): g for g in gold_rows}
-    by_text = {normalize(g["text"]): g for g in gold_rows}
-    rows = []
-    for p in paragraphs:
-        gold = by_doc.get((p["doc_id"], p["text"])) or by_text.get(p["text"])
-        votes = p.get("votes") or {"role": {}, "domain": {}}
-        rows.append(ScoredParagraph(votes, {"role": p["role"], "domain": p["domain"]}, gold))
-    report = rule_report(rows)
-    report["gold_rows"] = len(gold_rows)
-    return report
-
-
-def _stats(reports, skipped, paragraphs, schema, splits, annotations, overridden, started) -> dict:
-    def counts(axis: str, split: str | None = None) -> dict:
-        rows = [p for p in paragraphs if split is None or p["split"] == split]
-        table = {label: sum(1 for p in rows if p[axis] == label) for label in schema.labels(axis)}
-        table["unlabelled"] = sum(1 for p in rows if not p[axis])
-        return table
-
-    split_names = sorted(set(splits.values()))
-    n = len(paragraphs)
-    return {
-        "files_read": len(reports),
-        "files_skipped": len(skipped),
-        "skipped": skipped,
-        "warnings": [f"{r.source}: {w}" for r in reports for w in r.warnings],
-        "encodings": dict(Counter(r.encoding or "unknown" for r in reports)),
-        "reports": len(splits),
-        "paragraphs": n,
-        "paragraphs_with_mojibake": sum(1 for p in paragraphs if p["mojibake"]),
-        "mojibake_marks": sum(p["mojibake"] for p in paragraphs),
-        "coverage": {axis: (n - counts(axis)["unlabelled"]) / n if n else 0.0 for axis in ("role", "domain")},
-        "hand_annotations": {
-            "loaded": len(annotations),
-            "applied": overridden,
-            "problems": annotations.problems,
-        },
-        "splits": {
-            s: {
-                "reports": sum(1 for v in splits.values() if v == s),
-                "paragraphs": sum(1 for p in paragraphs if p["split"] == s),
-                "role": counts("role", s),
-                "domain": counts("domain", s),
-            }
-            for s in split_names
-        },
-        "seconds": round(time.perf_counter() - started, 1),
-    }

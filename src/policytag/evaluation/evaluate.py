@@ -17,19 +17,19 @@ from tqdm import tqdm
 from policytag.evaluation.baseline import TfidfBaseline, baseline_for
 from policytag.evaluation.context import gold_context
 from policytag.evaluation.gold import read_gold
-from policytag.evaluation.metrics import (
+from policytag.io.outputs import Output, output_folder
+from policytag.io.run_folder import is_run, load_run_record, manifest_hash
+from policytag.labels.schema import LabelSchema
+from policytag.predict.predictor import Predictor
+from policytag.runtime.ngrams import CharNgrams
+from policytag.runtime.settings import SETTINGS_FILE, load_settings
+from policytag.stats.metrics import (
     axis_metrics,
     bootstrap_intervals,
     expected_calibration_error,
     paired_difference_interval,
     reliability_bins,
 )
-from policytag.io.outputs import Output, output_folder
-from policytag.labels.schema import LabelSchema
-from policytag.predict.predictor import Predictor
-from policytag.predict.run_folder import is_run, load_run_record, manifest_hash
-from policytag.runtime.ngrams import CharNgrams
-from policytag.runtime.settings import SETTINGS_FILE, load_settings
 
 AXES = ("role", "domain")
 BINS = 15

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from policytag.evaluation import plots
 from policytag.labels.schema import LabelSchema
+from policytag.stats import plots
 
 AXES = ("role", "domain")
 
@@ -156,6 +156,22 @@ def _report_markdown(metrics: dict, schema: LabelSchema, n_errors: int) -> str:
         "![role F1](f1_role.png) ![domain F1](f1_domain.png)",
         "",
     ]
+    lines += _per_class_lines(metrics, schema) + _breakdown_lines(metrics)
+    lines += [
+        "## Mistakes",
+        "",
+        f"{n_errors} paragraphs with a wrong role or domain: [errors.md](errors.md) "
+        "(most confident first; all fields in errors.jsonl).",
+        "",
+    ]
+    if metrics["problems"]:
+        lines += ["## Skipped gold lines", ""] + [f"- {p}" for p in metrics["problems"]] + [""]
+    return "\n".join(lines)
+
+
+def _per_class_lines(metrics: dict, schema: LabelSchema) -> list[str]:
+    """Per axis, a table of precision, recall and F1 per class, beside the baseline's F1."""
+    baseline, lines = metrics.get("baseline", {}), []
     for axis in AXES:
         lines += [
             f"## {axis}: per class",
@@ -171,6 +187,12 @@ def _report_markdown(metrics: dict, schema: LabelSchema, n_errors: int) -> str:
                 f"{c['f1']:.3f} | {c['support']} | {b} |"
             )
         lines.append("")
+    return lines
+
+
+def _breakdown_lines(metrics: dict) -> list[str]:
+    """Accuracy per value of each breakdown key (level, decade, report)."""
+    lines = []
     for key, groups in metrics["breakdown"].items():
         lines += [
             f"## By {key}",
@@ -184,16 +206,7 @@ def _report_markdown(metrics: dict, schema: LabelSchema, n_errors: int) -> str:
                 f"{g.get('domain_accuracy', float('nan')):.3f} |"
             )
         lines.append("")
-    lines += [
-        "## Mistakes",
-        "",
-        f"{n_errors} paragraphs with a wrong role or domain: [errors.md](errors.md) "
-        "(most confident first; all fields in errors.jsonl).",
-        "",
-    ]
-    if metrics["problems"]:
-        lines += ["## Skipped gold lines", ""] + [f"- {p}" for p in metrics["problems"]] + [""]
-    return "\n".join(lines)
+    return lines
 
 
 def _errors_markdown(errors: list[dict], schema: LabelSchema) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from policytag.evaluation.metrics import macro_f1, report_resamples
+from policytag.stats.metrics import macro_f1, report_resamples
 
 AXES = ("role", "domain")
 

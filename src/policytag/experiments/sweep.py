@@ -30,9 +30,10 @@ from pathlib import Path
 from policytag.config import ConfigError
 from policytag.evaluation.evaluate import EvalConfig, evaluate
 from policytag.evaluation.seeds import AXES, seeds_table
-from policytag.io.outputs import Output, OutputRefused, check_place, claim_empty, locked
+from policytag.io.locks import locked
+from policytag.io.outputs import Output, OutputRefused, check_place, claim_empty
+from policytag.io.run_folder import RUN_METRICS, has_checkpoint, is_run
 from policytag.main_job import prepare_shipped, with_shipped_paths
-from policytag.predict.run_folder import is_run
 from policytag.runtime.typed import to_dict
 from policytag.training.config import load_resumable_config, load_train_config
 from policytag.training.loop import train
@@ -139,9 +140,9 @@ def run_trial(out: Path, spec: SweepSpec, trial: Trial, dataset: str) -> dict:
     """Train and evaluate one trial (resuming a run stopped mid-way); returns its trial record."""
     started = time.perf_counter()
     run = out / "runs" / trial.name
-    if is_run(run) and (run / "checkpoint" / "state.pt").is_file() and not (run / "metrics.json").is_file():
+    if is_run(run) and has_checkpoint(run) and not (run / RUN_METRICS).is_file():
         train(load_resumable_config(run), run, ["policytag", "sweep"], resume=True)
-    elif not (run / "metrics.json").is_file():
+    elif not (run / RUN_METRICS).is_file():
         overrides = [*spec.overrides, *(f"{k}={v}" for k, v in trial.values.items()), f"seed={trial.seed}"]
         config = with_shipped_paths(load_train_config(Path(spec.recipe), overrides), Path(dataset))
         claim_empty(Output(run, "sweep"))
@@ -208,7 +209,7 @@ def _run_ray(
     out: Path, spec: SweepSpec, todo: list[Trial], dataset: str, address: str | None, echo: Callable
 ) -> None:
     """The trials as Ray tasks, each with its share of the cluster's CPUs, or one GPU."""
-    from policytag.predict.ray_engine import ray_session
+    from policytag.corpus.ray_engine import ray_session
 
     with ray_session(address) as ray:
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))

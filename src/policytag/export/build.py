@@ -33,22 +33,23 @@ from tqdm import tqdm
 from policytag.config import to_dict
 from policytag.evaluation.baseline import TfidfBaseline
 from policytag.evaluation.gold import read_gold
-from policytag.evaluation.metrics import axis_metrics
 from policytag.export.calibration import calibrate
 from policytag.export.model_card import model_card
 from policytag.export.onnx import build_onnx
 from policytag.export.standalone import build_standalone
 from policytag.io.jsonl import read_labelled
 from policytag.io.outputs import Output, output_folder
+from policytag.io.run_folder import BEST, RUN_METRICS, load_run_record
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.predict.predictor import BACKENDS, ONNX_FILE, TORCH_FILES, Predictor
-from policytag.predict.run_folder import load_run_record
 from policytag.runtime.checksum import sha256
 from policytag.runtime.manifest import verify, write_manifest
+from policytag.runtime.ngrams import CharNgrams
 from policytag.runtime.normalize import normalize
 from policytag.runtime.settings import SETTINGS_FILE, ExportSettings, TrainingRecord
 from policytag.runtime.tagging import softmax
+from policytag.stats.metrics import axis_metrics
 from policytag.training.config import load_run_config
 from policytag.training.data import row_path
 from policytag.version import __version__
@@ -70,7 +71,7 @@ def export(
     run: Path, out: Path, config: ExportConfig = ExportConfig(), overwrite: bool = False
 ) -> ExportSettings:
     """Export the best model of `run` into `out`; returns the settings written to policytag.json."""
-    best = run / "best"
+    best = run / BEST
     record = load_run_record(run)
     if not (best / SETTINGS_FILE).is_file():
         raise FileNotFoundError(
@@ -87,10 +88,7 @@ def export(
             settings, onnx={"fused": build_onnx(staging, staging / ONNX_FILE, Path(scratch))}
         )
 
-        pool = [config.dev] if config.dev else record.selection_files()
-        if not pool:
-            raise FileNotFoundError(f"{run}: trained without dev gold; give one for calibration with --dev")
-        dev_rows = [row for path in pool for row in read_gold(path, LabelSchema.of_model(settings))[0]]
+        dev_rows = _selection_rows(run, record, config, settings)
         parity_texts = _parity_texts(
             config.parity_data or Path(record.dataset) / "paragraphs.jsonl",
             config.parity_paragraphs,
@@ -102,36 +100,10 @@ def export(
             name: fp32 if name == "torch" else Predictor(staging, settings, name) for name in BACKENDS
         }
         logits = {name: _logits(p, dev_rows, parity_texts) for name, p in backends.items()}
-
-        labels = {"role": settings.labels.role, "domain": settings.labels.domain}
-        gold = {
-            axis: np.array([labels[axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
-            for axis in ("role", "domain")
-        }
         baseline_rows = _copy_baseline_rows(Path(record.train), staging / BASELINE_ROWS)
-        ngrams = None
-        if baseline_rows:  # the n-gram model, fitted once here: fused below, and `evaluate`'s baseline
-            fitted = TfidfBaseline.fit(read_labelled(staging / BASELINE_ROWS), seed=config.seed)
-            ngrams = fitted.typed(sha256(staging / BASELINE_ROWS))
-            ngrams.save(staging)
-        texts = [normalize(r["text"]) for r in dev_rows]
-        ngram_p = (
-            {axis: ngrams.probabilities(texts, axis, labels[axis]) for axis in labels} if ngrams else None
-        )
-        calibration, flagged, fusion = calibrate(
-            logits["torch"]["dev"][0],
-            gold["role"],
-            logits["torch"]["dev"][1],
-            gold["domain"],
-            config.target_accuracy,
-            ngram_p if config.fuse_ngrams else None,
-        )
-        calibration = dataclasses.replace(
-            calibration,
-            dev_flagged_share=round(flagged, 4),
-            target_accuracy=config.target_accuracy,
-            dev_paragraphs=len(dev_rows),
-        )
+        ngrams = _ngram_model(staging, config.seed) if baseline_rows else None
+        calibration, fusion = _calibration(settings, dev_rows, logits["torch"]["dev"], ngrams, config)
+        labels = {"role": settings.labels.role, "domain": settings.labels.domain}
         settings = dataclasses.replace(
             settings,
             calibration=calibration,
@@ -146,18 +118,63 @@ def export(
                 run=str(run), train=record.train, recipe=to_dict(recipe), baseline_rows=baseline_rows
             ),
         )
-        settings.write(staging)
-        if (run / "taxonomy.yaml").is_file():
-            shutil.copyfile(run / "taxonomy.yaml", staging / "taxonomy.yaml")
-        (staging / "predictor.py").write_text(build_standalone(__version__), encoding="utf-8")
-        run_metrics = (
-            json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-            if (run / "metrics.json").is_file()
-            else {}
-        )
-        (staging / "README.md").write_text(model_card(settings, recipe, run_metrics), encoding="utf-8")
-        write_manifest(staging, {"policytag_version": __version__, "exported_from": str(run)})
+        _write_folder(staging, run, settings, recipe)
     return settings
+
+
+def _selection_rows(run: Path, record, config: ExportConfig, settings: ExportSettings) -> list[dict]:
+    """The labelled rows calibration and fusion are chosen on: `--dev`, else the run's selection pool."""
+    pool = [config.dev] if config.dev else record.selection_files()
+    if not pool:
+        raise FileNotFoundError(f"{run}: trained without dev gold; give one for calibration with --dev")
+    return [row for path in pool for row in read_gold(path, LabelSchema.of_model(settings))[0]]
+
+
+def _ngram_model(staging: Path, seed: int) -> CharNgrams:
+    """The n-gram model, fitted once on the copied training rows and saved as typed arrays: fused
+    into the encoder's probabilities where it helps, and `evaluate`'s baseline."""
+    fitted = TfidfBaseline.fit(read_labelled(staging / BASELINE_ROWS), seed=seed)
+    ngrams = fitted.typed(sha256(staging / BASELINE_ROWS))
+    ngrams.save(staging)
+    return ngrams
+
+
+def _calibration(settings: ExportSettings, dev_rows: list[dict], dev_logits, ngrams, config: ExportConfig):
+    """Temperatures, `uncertain` thresholds and fusion weights chosen on the selection rows."""
+    labels = {"role": settings.labels.role, "domain": settings.labels.domain}
+    gold = {
+        axis: np.array([labels[axis].index(r[axis]) if r.get(axis) else -1 for r in dev_rows])
+        for axis in ("role", "domain")
+    }
+    texts = [normalize(r["text"]) for r in dev_rows]
+    ngram_p = {axis: ngrams.probabilities(texts, axis, labels[axis]) for axis in labels} if ngrams else None
+    calibration, flagged, fusion = calibrate(
+        dev_logits[0],
+        gold["role"],
+        dev_logits[1],
+        gold["domain"],
+        config.target_accuracy,
+        ngram_p if config.fuse_ngrams else None,
+    )
+    calibration = dataclasses.replace(
+        calibration,
+        dev_flagged_share=round(flagged, 4),
+        target_accuracy=config.target_accuracy,
+        dev_paragraphs=len(dev_rows),
+    )
+    return calibration, fusion
+
+
+def _write_folder(staging: Path, run: Path, settings: ExportSettings, recipe) -> None:
+    """Settings, taxonomy, the standalone predictor, the model card and the manifest."""
+    settings.write(staging)
+    if (run / "taxonomy.yaml").is_file():
+        shutil.copyfile(run / "taxonomy.yaml", staging / "taxonomy.yaml")
+    (staging / "predictor.py").write_text(build_standalone(__version__), encoding="utf-8")
+    metrics = run / RUN_METRICS
+    run_metrics = json.loads(metrics.read_text(encoding="utf-8")) if metrics.is_file() else {}
+    (staging / "README.md").write_text(model_card(settings, recipe, run_metrics), encoding="utf-8")
+    write_manifest(staging, {"policytag_version": __version__, "exported_from": str(run)})
 
 
 def _copy_baseline_rows(train: Path, target: Path) -> str | None:

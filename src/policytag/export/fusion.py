@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from policytag.evaluation.metrics import macro_f1
 from policytag.runtime.tagging import fuse
+from policytag.stats.metrics import macro_f1
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 

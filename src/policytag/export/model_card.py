@@ -8,7 +8,6 @@ from policytag.training.config import TrainConfig
 
 def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict) -> str:
     """The card's Markdown, from the export's settings, the run's recipe and its dev metrics."""
-    calibration = settings.calibration
     lines = [
         "# policytag paragraph tagger",
         "",
@@ -53,7 +52,15 @@ def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict)
             low, high = m["bootstrap_95"]["macro_f1"]
             lines.append(f"| {axis} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} [{low:.3f}–{high:.3f}] |")
         lines.append("")
-    lines += [
+    lines += _calibration_lines(settings) + _backend_lines(settings)
+    lines += ["", '`backend="auto"` picks the fastest row. Files and checksums: manifest.json.', ""]
+    return "\n".join(lines)
+
+
+def _calibration_lines(settings: ExportSettings) -> list[str]:
+    """Temperatures, the `uncertain` thresholds and the n-gram fusion weights."""
+    calibration = settings.calibration
+    return [
         "## Calibration and the `uncertain` flag",
         "",
         f"Temperatures fitted on the selection pool ({calibration.dev_paragraphs} paragraphs: the dev gold and "
@@ -74,6 +81,12 @@ def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict)
         + ", each chosen on the selection pool and recalibrated there by a temperature; every backend and "
         "`predictor.py` mix them the same way.",
         "",
+    ]
+
+
+def _backend_lines(settings: ExportSettings) -> list[str]:
+    """One row per backend: speed and parity against torch fp32."""
+    lines = [
         f"## Backends (parity against torch fp32 on {settings.parity_paragraphs} corpus paragraphs and the dev gold)",
         "",
         "| backend | paragraphs/s | role agreement | domain agreement | max Δ probability | dev role macro-F1 | "
@@ -89,5 +102,4 @@ def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict)
             f"{b['domain_agreement_parity']:.2%} | {delta:.3f} | {b['dev_role_macro_f1']:.3f} | "
             f"{b['dev_domain_macro_f1']:.3f} |"
         )
-    lines += ["", '`backend="auto"` picks the fastest row. Files and checksums: manifest.json.', ""]
-    return "\n".join(lines)
+    return lines

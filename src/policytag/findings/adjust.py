@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from policytag.findings.shares import normalise, resample_weights
+from policytag.findings.shares import normalise
 from policytag.io.jsonl import read_labelled
 from policytag.runtime.normalize import normalize
+from policytag.stats.metrics import resample_weights
 
 
 class EvaluationError(ValueError):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from policytag.evaluation.plots import cjk_font, plt, save_figure
+from policytag.stats.plots import cjk_font, plt, save_figure
 
 REGIONS_SHOWN = 60  # more rows than this make an unreadable heatmap; the CSV has them all
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from policytag.stats.metrics import resample_weights
+
 LEVEL = 0.95
 
 
@@ -46,13 +48,6 @@ def group_counts(
     weights = np.zeros_like(paragraphs)
     np.add.at(weights, at, rows["characters"].to_numpy(dtype=float)[keep])
     return GroupCounts(paragraphs, weights)
-
-
-def resample_weights(units: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """(resamples, units): how often each unit is drawn when `units` units are drawn with replacement."""
-    if units == 0:
-        return np.zeros((resamples, 0))
-    return rng.multinomial(units, np.full(units, 1 / units), size=resamples).astype(float)
 
 
 def normalise(totals: np.ndarray) -> np.ndarray:

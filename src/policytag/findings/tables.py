@@ -14,12 +14,11 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from policytag.corpus.schema import REPORT_FIELDS, REQUIRED
 from policytag.data.metadata import report_meta
 from policytag.io.parts import MixedParts, check_parts, part_provenance
 from policytag.labels.schema import AXES, LabelSchema
 
-REQUIRED = ("doc_id", "role", "domain", "text")
-REPORT_FIELDS = ("level", "region", "year")
 _TRUE = {"true", "1", "yes", "t", "y"}
 _FALSE = {"false", "0", "no", "f", "n", ""}
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from policytag.runtime.encoding import UnreadableFile, decode_bytes
+from policytag.runtime.normalize import normalize
 
 
 def read_text(path: Path) -> str:
@@ -48,3 +49,11 @@ def read_labelled(path: Path) -> list[dict]:
             raise ValueError(f"{path}:{number}: expected an object with a string `text`")
         rows.append(row)
     return rows
+
+
+def record_path(row: dict) -> tuple[str, ...]:
+    """A JSONL row's normalised heading path: its `section_path` (a list, top level first), else its
+    `section` (one heading), as `evaluate` reads gold rows."""
+    section = row.get("section_path") or row.get("section")
+    headings = [section] if isinstance(section, str) else section if isinstance(section, list) else []
+    return tuple(normalize(str(h)) for h in headings if h)

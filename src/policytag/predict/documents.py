@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from policytag.data.metadata import report_ids
+from policytag.io.jsonl import record_path
 from policytag.io.limits import ReadLimits
 from policytag.io.readers import read_report
 from policytag.io.sources import SourceFile, iter_source_files
@@ -35,14 +36,6 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     rel: PurePosixPath | None = None  # the path under its input (its level, region and year)
     title: str | None = None
-
-
-def record_path(row: dict) -> tuple[str, ...]:
-    """A JSONL row's normalised heading path: its `section_path` (a list, top level first), else its
-    `section` (one heading), as `evaluate` reads gold rows."""
-    section = row.get("section_path") or row.get("section")
-    headings = [section] if isinstance(section, str) else section if isinstance(section, list) else []
-    return tuple(normalize(str(h)) for h in headings if h)
 
 
 def _report_ids(inputs: list[Path], limits: ReadLimits) -> dict[str, list[str]]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from policytag.io.run_folder import BEST, RUN_MARKER, is_run
 from policytag.predict.documents import Document, iter_documents
-from policytag.predict.run_folder import RUN_MARKER, is_run
 from policytag.runtime.checks import checked_paths, checked_texts
 from policytag.runtime.manifest import MANIFEST, STAGING_MARKER, BrokenExport, verify
 from policytag.runtime.ngrams import CharNgrams
@@ -44,9 +44,9 @@ def _window_logits(folder: Path, settings: ExportSettings, backend: str, device:
         from policytag.runtime.onnx import OnnxWindowLogits
 
         return OnnxWindowLogits(str(folder / ONNX_FILE), threads)
-    from policytag.modeling.classifier import TwoHeadClassifier
+    from policytag.modeling.classifier import TorchWindowLogits, TwoHeadClassifier
     from policytag.predict.allocator import keep_freed_memory
-    from policytag.predict.torch_backend import TorchWindowLogits, quantize_int8
+    from policytag.predict.torch_backend import quantize_int8
 
     if device == "cpu":
         keep_freed_memory()
@@ -105,7 +105,7 @@ class Predictor:
         run = Path(run)
         if not is_run(run):
             raise BrokenExport(f"{run}: not a training run (no {RUN_MARKER})")
-        best = run / "best"
+        best = run / BEST
         verify(best, needs=TORCH_FILES)
         return cls(best, load_settings(best), "torch", device)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from policytag.io.run_folder import CHECKPOINT_STATE
+
 
 class UnsafeCheckpoint(ValueError):
     """A checkpoint holding more than tensors and plain numbers (or not a checkpoint at all)."""
@@ -47,7 +49,7 @@ def save_checkpoint(folder: Path, model, optimizer, schedule, state: RunState) -
             "state": vars(state),
             "rng": {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": _numpy_rng()},
         },
-        staging / "state.pt",
+        staging / CHECKPOINT_STATE,
     )
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
@@ -73,7 +75,7 @@ def read_checkpoint(path: Path) -> dict:
 
 def load_checkpoint(folder: Path, model, optimizer, schedule) -> RunState:
     """Restore model, optimizer, schedule and RNG from `folder/state.pt`; returns the position."""
-    saved = read_checkpoint(folder / "state.pt")
+    saved = read_checkpoint(folder / CHECKPOINT_STATE)
     model.load_state_dict(saved["model"])
     optimizer.load_state_dict(saved["optimizer"])
     schedule.load_state_dict(saved["schedule"])

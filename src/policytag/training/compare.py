@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policytag.config import from_dict, to_dict
-from policytag.predict.run_folder import is_run
+from policytag.io.run_folder import RUN_CONFIG, RUN_METRICS, is_run
 from policytag.runtime.settings import SETTINGS_FILE, load_settings
 from policytag.training.config import TrainConfig, load_run_config
 
@@ -34,7 +34,7 @@ class Entry:
 
 
 def load_entry(folder: Path) -> Entry:
-    path = folder / "metrics.json"
+    path = folder / RUN_METRICS
     if not path.is_file():
         raise FileNotFoundError(
             f"{folder}: no metrics.json; give run folders or `policytag evaluate` output folders"
@@ -49,7 +49,7 @@ def load_entry(folder: Path) -> Entry:
 
 def _recipe(model: Path) -> dict:
     """The resolved recipe (as plain data) of a run, or of the run an export came from."""
-    if (model / "config.yaml").is_file() or is_run(model):
+    if (model / RUN_CONFIG).is_file() or is_run(model):
         return to_dict(load_run_config(model))
     if (model / SETTINGS_FILE).is_file():
         training = load_settings(model).training

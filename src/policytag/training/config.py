@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from policytag.config import ConfigError, apply_overrides, from_dict, read_yaml
+from policytag.io.run_folder import RUN_CONFIG, has_checkpoint
 from policytag.modeling.backbone import BackboneConfig
 from policytag.runtime.windows import ContextConfig, WindowConfig
 
@@ -141,12 +142,12 @@ def load_train_config(path: Path, overrides: list[str] | None = None) -> TrainCo
 def load_resumable_config(run: Path) -> TrainConfig:
     """The resolved recipe a run folder saved (for `--resume`); `ConfigError` naming the
     folder when it is not a run `policytag train` wrote or has no checkpoint yet."""
-    if not (run / "config.yaml").is_file():
+    if not (run / RUN_CONFIG).is_file():
         raise ConfigError(
             f"{run}: not a training run (no config.yaml); give the folder `policytag train --out` wrote"
         )
     config = load_run_config(run)
-    if not (run / "checkpoint" / "state.pt").is_file():
+    if not has_checkpoint(run):
         raise ConfigError(
             f"{run}: no checkpoint yet (checkpoint/state.pt), nothing to resume; start the run anew"
         )
@@ -165,5 +166,5 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 def load_run_config(run: Path) -> TrainConfig:
     """The resolved recipe a run wrote into its folder (`config.yaml`), typed; `ConfigError`
     naming the file when it is missing or does not fit."""
-    path = Path(run) / "config.yaml"
+    path = Path(run) / RUN_CONFIG
     return from_dict(TrainConfig, read_yaml(path), source=str(path))

@@ -12,19 +12,20 @@ import json
 from pathlib import Path
 
 from policytag.config import ConfigError
+from policytag.io.run_folder import RUN_LOG
 
 REPORTERS = ("tensorboard",)
 INSTALL = "pip install 'policytag[tensorboard]'"
 
 
 def read_log(run: Path) -> list[dict]:
-    path = run / "log.jsonl"
+    path = run / RUN_LOG
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def draw_curves(run: Path) -> list[Path]:
     """`curves.png` and `curves.svg` in `run`, from its log; returns the files written."""
-    from policytag.evaluation.plots import cjk_font, plt
+    from policytag.stats.plots import cjk_font, plt
 
     cjk_font()
     entries = read_log(run)

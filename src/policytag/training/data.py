@@ -15,9 +15,9 @@ import torch
 
 from policytag.config import ConfigError
 from policytag.data.writer import TAXONOMY
+from policytag.io.jsonl import record_path
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.windows import WindowEncoder
-from policytag.predict.documents import record_path
 from policytag.runtime.normalize import normalize
 from policytag.runtime.windows import heading_path
 

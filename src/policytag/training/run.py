@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from policytag.config import to_dict
+from policytag.io.run_folder import RUN_CONFIG, RUN_LOG
 from policytag.training.curves import TensorBoardLog
 
 
@@ -35,7 +36,7 @@ def new_run_dir(root: Path, recipe_name: str) -> Path:
 
 def write_provenance(run: Path, config, command: list[str], data_files: list[Path]) -> None:
     """Resolved config, command, code version, library versions and data fingerprints."""
-    (run / "config.yaml").write_text(
+    (run / RUN_CONFIG).write_text(
         yaml.safe_dump(to_dict(config), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     (run / "command.txt").write_text(" ".join(command) + "\n", encoding="utf-8")
@@ -62,7 +63,7 @@ class RunLog:
     """Appends JSON lines to `log.jsonl`, each stamped with the wall time since start."""
 
     def __init__(self, run: Path, tensorboard: bool = False) -> None:
-        self.path = run / "log.jsonl"
+        self.path = run / RUN_LOG
         self.started = time.perf_counter()
         self.tensorboard = TensorBoardLog(run) if tensorboard else None
 

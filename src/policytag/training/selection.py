@@ -9,12 +9,12 @@ from pathlib import Path
 
 import torch
 
-from policytag.evaluation.metrics import axis_metrics, bootstrap_intervals
-from policytag.modeling.classifier import TwoHeadClassifier
+from policytag.io.run_folder import BEST, RUN_METRICS
+from policytag.modeling.classifier import TorchWindowLogits, TwoHeadClassifier
 from policytag.modeling.windows import WindowEncoder
-from policytag.predict.torch_backend import TorchWindowLogits
 from policytag.runtime.settings import ExportSettings
 from policytag.runtime.tagging import paragraph_logits
+from policytag.stats.metrics import axis_metrics, bootstrap_intervals
 from policytag.training.checkpoint import RunState
 from policytag.training.config import TrainConfig
 from policytag.training.data import IGNORE, EncodedSet
@@ -74,11 +74,11 @@ class Selector:
         improved = score > state.best
         if improved:
             state.best, state.bad_evals = score, 0
-            staging = self.run / "best.tmp"
+            staging = self.run / f"{BEST}.tmp"
             shutil.rmtree(staging, ignore_errors=True)
             self.model.save(staging, self.tokenizer, self.settings)
-            shutil.rmtree(self.run / "best", ignore_errors=True)
-            staging.rename(self.run / "best")
+            shutil.rmtree(self.run / BEST, ignore_errors=True)
+            staging.rename(self.run / BEST)
         else:
             state.bad_evals += 1
             state.stopped = state.bad_evals >= self.config.eval.patience
@@ -97,10 +97,10 @@ class Selector:
 def final_metrics(run: Path, dev_set: EncodedSet | None, config: TrainConfig, device) -> dict:
     if dev_set is None:
         return {}
-    model, tokenizer, settings = TwoHeadClassifier.load(run / "best")
+    model, tokenizer, settings = TwoHeadClassifier.load(run / BEST)
     model.to(device)
     windows = WindowEncoder(tokenizer, settings.prefix, config.predict_windows, settings.context)
     metrics = dev_metrics(model, dev_set, windows, config, device, bootstrap=True)
     metrics["n"] = len(dev_set)
-    (run / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    (run / RUN_METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     return metrics

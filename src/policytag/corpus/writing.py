@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from policytag.io.outputs import OutputInUse
-from policytag.predict.plan import COLUMNS
-from policytag.predict.sinks import FileSink
+from policytag.corpus.schema import COLUMNS
+from policytag.corpus.sinks import FileSink
+from policytag.io.locks import OutputInUse
 from policytag.runtime.tagging import Tag
 
 __all__ = ["COLUMNS", "OutputInUse", "write_tags"]

@@ -23,6 +23,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from policytag.corpus.plan import Planned
+from policytag.corpus.schema import COLUMNS, SCHEMA
 from policytag.io.outputs import (
     Output,
     OutputRefused,
@@ -34,31 +36,9 @@ from policytag.io.outputs import (
     record_owner,
 )
 from policytag.io.parts import check_parts
-from policytag.predict.plan import COLUMNS, Planned
 
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 RUN_FILE = "_policytag.json"  # in an output folder: the model the parts were tagged with
-TOP = pa.list_(pa.struct([("domain", pa.string()), ("score", pa.float64())]))
-SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("index", pa.int64()),
-        ("section", pa.string()),
-        ("section_path", pa.list_(pa.string())),
-        ("text", pa.string()),
-        ("role", pa.string()),
-        ("role_score", pa.float64()),
-        ("domain", pa.string()),
-        ("domain_score", pa.float64()),
-        ("top_domains", TOP),
-        ("uncertain", pa.bool_()),
-        ("level", pa.string()),
-        ("region", pa.string()),
-        ("year", pa.int64()),
-        ("source", pa.string()),
-    ]
-)
-assert tuple(SCHEMA.names) == COLUMNS
 
 
 def is_folder_output(out: Path) -> bool:
@@ -187,7 +167,9 @@ class FolderSink:
             marker = self.folder / RUN_FILE
             record = json.loads(marker.read_text(encoding="utf-8"))
             outcome = dict(outcome or {})
-            outcome["empty"] = sorted({*record.get("outcome", {}).get("empty", []), *outcome.get("empty", [])})
+            outcome["empty"] = sorted(
+                {*record.get("outcome", {}).get("empty", []), *outcome.get("empty", [])}
+            )
             record["outcome"] = outcome
             marker.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
             record_owner(self.folder, "predict", [RUN_FILE], append=True)

@@ -91,14 +91,22 @@ def paired_difference_interval(
 
 
 def report_resamples(groups: Sequence[str], resamples: int, seed: int) -> Iterator[np.ndarray]:
-    """Paragraph indices of `resamples` draws of whole reports (`groups`) with replacement."""
-    rng = np.random.default_rng(seed)
+    """Paragraph indices of `resamples` draws of whole reports (`groups`) with replacement
+    (`resample_weights`: the one report bootstrap)."""
     by_group: dict[str, list[int]] = {}
     for i, g in enumerate(groups):
         by_group.setdefault(g, []).append(i)
-    members = [np.asarray(v) for v in by_group.values()]
-    for _ in range(resamples):
-        yield np.concatenate([members[c] for c in rng.integers(0, len(members), len(members))])
+    members = [np.asarray(v, dtype=int) for v in by_group.values()]
+    for drawn in resample_weights(len(members), resamples, np.random.default_rng(seed)).astype(int):
+        yield np.concatenate([np.tile(members[g], c) for g, c in enumerate(drawn) if c] or [np.zeros(0, int)])
+
+
+def resample_weights(units: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """(resamples, units): how often each unit (report) is drawn when `units` units are drawn
+    with replacement."""
+    if units == 0:
+        return np.zeros((resamples, 0))
+    return rng.multinomial(units, np.full(units, 1 / units), size=resamples).astype(float)
 
 
 def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:

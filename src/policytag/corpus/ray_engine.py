@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from policytag.predict.local_engine import ModelSpec, Worker
-from policytag.predict.plan import Done, Planned
+from policytag.corpus.local_engine import ModelSpec, Worker
+from policytag.corpus.plan import Done, Planned
 
 INSTALL = "--engine ray needs `pip install 'policytag[cluster]'` (Ray Data)"
 

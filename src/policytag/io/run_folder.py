@@ -1,6 +1,18 @@
-"""A training run folder's marker, `run.json`: what makes a folder a run, typed.
+"""What a training run folder and a model folder are: their file names, how each is recognised,
+and the run's marker, `run.json`, typed. Every other module spells these names through here.
 
-`train` writes it when it creates a run; `Predictor.open` recognises a run by it (and
+A run folder (`policytag train`)::
+
+    run.json         the marker: the training split, dataset and selection files (absolute)
+    config.yaml      the resolved recipe          command.txt   the exact command
+    provenance.json  git revision, library versions, data fingerprints, machine
+    log.jsonl        one line per logged step and per evaluation
+    best/            the best model so far: a model folder with its manifest
+    checkpoint/      the latest resumable state
+    metrics.json     the best model's selection-pool metrics
+
+A model folder is an export (`manifest.json` and `policytag.json`) or a run's `best/`.
+`train` writes the marker when it creates a run; `Predictor.open` recognises a run by it (and
 refuses a folder that has neither it nor an export's manifest); `evaluate` finds the
 run's training split in it (an absolute path, so it is found from any directory).
 """
@@ -12,12 +24,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from policytag.io.outputs import RUN_MARKER
 from policytag.runtime.checksum import sha256
 from policytag.runtime.manifest import MANIFEST
+from policytag.runtime.settings import SETTINGS_FILE
 from policytag.runtime.typed import load_json, to_dict
 
 RUN_FORMAT = 1
+RUN_MARKER = "run.json"  # the file that makes a folder a training run
+BEST = "best"  # the run's best model, a model folder
+CHECKPOINT = "checkpoint"  # the run's resumable state
+CHECKPOINT_STATE = "state.pt"  # in it: model, optimizer, schedule, RNG, position
+RUN_CONFIG = "config.yaml"
+RUN_LOG = "log.jsonl"
+RUN_METRICS = "metrics.json"
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,24 @@ class RunRecord:
 
 def is_run(folder: Path) -> bool:
     return (Path(folder) / RUN_MARKER).is_file()
+
+
+def has_checkpoint(run: Path) -> bool:
+    """A run that can be resumed: its checkpoint state is there."""
+    return (Path(run) / CHECKPOINT / CHECKPOINT_STATE).is_file()
+
+
+def is_export(folder: Path) -> bool:
+    folder = Path(folder)
+    return (folder / MANIFEST).is_file() and (folder / SETTINGS_FILE).is_file()
+
+
+def is_model_folder(path: Path) -> bool:
+    """An export, a run folder with a best model, or a saved model (its settings file)."""
+    path = Path(path)
+    return path.is_dir() and any(
+        (path / name).is_file() for name in (MANIFEST, SETTINGS_FILE, f"{BEST}/{SETTINGS_FILE}")
+    )
 
 
 def write_run_record(run: Path, train: Path, pool: list[Path], taxonomy: str | None) -> RunRecord:
@@ -70,7 +107,7 @@ def load_run_record(run: Path) -> RunRecord:
 def model_folder(model: Path) -> Path:
     """The folder holding a model's files: an export itself, or a run's `best/`."""
     model = Path(model)
-    return model / "best" if is_run(model) and not (model / MANIFEST).is_file() else model
+    return model / BEST if is_run(model) and not (model / MANIFEST).is_file() else model
 
 
 def manifest_hash(model: Path) -> str:

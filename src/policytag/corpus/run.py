@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policytag.predict.local_engine import ModelSpec, cpu_count, run_local
-from policytag.predict.plan import Done, Planned, make_plan
+from policytag.corpus.local_engine import ModelSpec, cpu_count, run_local
+from policytag.corpus.plan import Done, Planned, make_plan
+from policytag.corpus.ray_engine import EngineUnavailable, ray_session, run_ray
+from policytag.corpus.sinks import FileSink, FolderSink, is_folder_output
+from policytag.io.run_folder import manifest_hash, model_folder
 from policytag.predict.predictor import Predictor, export_backend
-from policytag.predict.ray_engine import EngineUnavailable, ray_session, run_ray
-from policytag.predict.run_folder import manifest_hash, model_folder
-from policytag.predict.sinks import FileSink, FolderSink, is_folder_output
 from policytag.runtime.checksum import sha256
 from policytag.runtime.manifest import MANIFEST
 from policytag.version import __version__

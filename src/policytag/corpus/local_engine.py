@@ -12,8 +12,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from policytag.corpus.plan import Done, Planned, tag_planned
 from policytag.io.picked import Picker
-from policytag.predict.plan import Done, Planned, tag_planned
 from policytag.runtime.segment import Segmenter
 
 

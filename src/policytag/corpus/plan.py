@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
+from policytag.corpus.schema import COLUMNS
 from policytag.data.metadata import report_ids, report_meta
 from policytag.io.limits import ReadLimits
 from policytag.io.picked import Picker, Where, where
@@ -19,25 +20,6 @@ from policytag.io.sources import iter_source_files
 from policytag.predict.documents import Document, read_document
 from policytag.runtime.segment import Segmenter
 from policytag.runtime.tagging import Tag
-
-# The rows of every output, in this order (Parquet: `sinks.SCHEMA`).
-COLUMNS = (
-    "doc_id",
-    "index",
-    "section",
-    "section_path",
-    "text",
-    "role",
-    "role_score",
-    "domain",
-    "domain_score",
-    "top_domains",
-    "uncertain",
-    "level",
-    "region",
-    "year",
-    "source",
-)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,3 @@
+from policytag.cli import app
+
+app()
