@@ -33,7 +33,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from policytag.predict.documents import iter_documents
+from policytag.data.documents import iter_documents
 from policytag.review.neardup import NearDuplicates
 
 ANNOTATIONS = Path("data/annotations")

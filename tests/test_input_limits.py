@@ -142,7 +142,7 @@ def test_listing_without_reading_gives_the_same_files(tmp_path, read):
 
 
 def test_a_member_that_fails_to_unpack_does_not_shift_later_report_ids(tmp_path):
-    from policytag.predict.documents import iter_documents
+    from policytag.data.documents import iter_documents
 
     with zipfile.ZipFile(tmp_path / "r.zip", "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("a.txt", REPORT_TEXT)

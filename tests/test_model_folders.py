@@ -108,17 +108,17 @@ def test_export_refuses_a_folder_it_did_not_make_and_never_a_run(tiny_run, tmp_p
 
 def test_export_replaces_an_earlier_export_and_never_a_users_file(tiny_run, tiny_export, tmp_path):
     out = tmp_path / "export"
-    shutil.copytree(tiny_export, out)
+    shutil.copytree(tiny_export, out)  # an earlier export, with its owner file
+    (out / "notes.txt").write_text("mine")
     args = ["export", str(tiny_run), "--out", str(out), "--parity-paragraphs", "20"]
     result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    assert Predictor.load(out).backend
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]  # no staging or old folder left
-    (out / "notes.txt").write_text("mine")
-    result = runner.invoke(app, args)
     assert result.exit_code == 2 and "notes.txt" in result.output
-    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+    before = (out / "manifest.json").read_bytes()
+    result = runner.invoke(app, [*args, "--overwrite"])  # its own files replaced, the user's kept
+    assert result.exit_code == 0, result.output
     assert (out / "notes.txt").read_text() == "mine" and Predictor.load(out).backend
+    assert (out / "manifest.json").read_bytes() != before  # the export's own files were written anew
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]  # no staging or old folder left
 
 
 def test_prepare_refuses_a_foreign_folder_and_replaces_an_earlier_dataset_whole(prepare_config, tmp_path):

@@ -187,15 +187,7 @@ def test_predict_never_writes_over_its_input_a_users_file_or_into_an_export(tmp_
     assert result.exit_code == 2 and "export" in result.output and not inside.exists()
 
 
-def test_export_onto_an_earlier_export_keeps_the_users_notes(tmp_path, tiny_run):
-    out = tmp_path / "export"
-    args = ["export", str(tiny_run), "--out", str(out), "--parity-paragraphs", "20"]
-    assert runner.invoke(app, args).exit_code == 0
-    (out / "notes.md").write_text("my notes", encoding="utf-8")
-    assert runner.invoke(app, args).exit_code == 2
-    result = runner.invoke(app, [*args, "--overwrite"])
-    assert result.exit_code == 0, result.output
-    assert (out / "notes.md").read_text(encoding="utf-8") == "my notes"
+# `export` onto an earlier export holding a user's notes: tests/test_model_folders.py
 
 
 def test_agreement_and_compare_never_write_over_an_input_or_a_users_file(tmp_path, tiny_run):

@@ -248,3 +248,28 @@ def test_shipped_hand_labels_match_the_prepared_sample(dataset, schema):
         assert row["domain_alt"] is None or (
             row["domain_alt"] in schema.domain and row["domain_alt"] != row["domain"]
         )
+
+
+def test_prepare_and_predict_read_a_jsonl_line_the_same_way(prepare_config, tmp_path):
+    """One document reader: a JSONL line's `section_path` (or its `section`) is its heading path
+    in a prepared dataset exactly as `predict` and `evaluate` read it."""
+    from policytag.data.documents import iter_documents
+
+    lines = [
+        {
+            "id": "a#0",
+            "doc_id": "a",
+            "text": "加快建设现代化产业体系。",
+            "section_path": ["一、工作回顾", "（一）经济"],
+        },
+        {"id": "a#1", "doc_id": "a", "text": "推进生态文明建设。", "section": "二、今年工作"},
+        {"id": "a#2", "doc_id": "a", "text": "完善社会保障。"},
+    ]
+    source = tmp_path / "in" / "lines.jsonl"
+    source.parent.mkdir()
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    prepare([source.parent], tmp_path / "ds", prepare_config)
+    prepared = [json.loads(x) for x in (tmp_path / "ds" / "paragraphs.jsonl").read_text().splitlines()]
+    read = [p for d in iter_documents([source.parent]) for p in d.paragraphs]
+    assert [p["section_path"] for p in prepared] == [list(p.section_path) for p in read]
+    assert [p["section_path"] for p in prepared] == [["一、工作回顾", "（一）经济"], ["二、今年工作"], []]

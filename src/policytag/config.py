@@ -33,16 +33,26 @@ SAMPLE = Path(__file__).parent / "sample"
 
 
 def recipe_path(base: Path, path: Path) -> Path:
-    """A path written in a shipped recipe, relative to the recipe's folder `base`. The recipes
-    name the sample as `../../data/…` (the repository's layout); where that does not exist,
-    as in an installed wheel, the package's copy under `sample/` is taken."""
-    resolved = path if path.is_absolute() else (base / path).resolve()
-    try:
-        rest = resolved.relative_to(Path(__file__).parent.resolve() / "data")
-    except ValueError:
-        return resolved
-    shipped = SAMPLE / rest
-    return shipped if not resolved.exists() and shipped.exists() else resolved
+    """A path written in a shipped recipe, relative to the recipe's folder `base` (the recipes
+    name the sample as `../../data/…`, the repository's layout), as `shipped` finds it."""
+    return shipped(path if path.is_absolute() else (base / path).resolve())
+
+
+def shipped(path: Path | None) -> Path | None:
+    """`path` where it exists from here; else, for a path into the repository's `data/` (given
+    as `data/…` or absolute), the package's copy under `sample/`, as in an installed wheel. The
+    one resolver of the shipped sample's paths."""
+    if path is None or path.exists():
+        return path
+    if not path.is_absolute() and path.parts[:1] == ("data",):
+        rest = Path(*path.parts[1:])
+    else:
+        try:
+            rest = path.resolve().relative_to(Path(__file__).parent.resolve() / "data")
+        except ValueError:
+            return path
+    copy = SAMPLE / rest
+    return copy if copy.exists() else path
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

@@ -21,19 +21,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from policytag.config import CONFIGS, SAMPLE
+from policytag.config import CONFIGS, SAMPLE, shipped
 from policytag.io.outputs import Output, OutputRefused, check_place, claim_folder, set_aside
 
 ANNOTATIONS = ("sample.jsonl",)  # hand labels of the sample's own reports
 LABELLED = ("corpus.jsonl",)  # hand-labelled corpus paragraphs, without their reports
-
-
-def sample_path(value: Path | None) -> Path | None:
-    """A recipe's `data/…` path: as given when it exists from here, else the shipped sample's copy."""
-    if value is None or value.is_absolute() or value.exists() or value.parts[:1] != ("data",):
-        return value
-    shipped = SAMPLE.joinpath(*value.parts[1:])
-    return shipped if shipped.exists() else value
 
 
 def with_shipped_paths(config, dataset: Path):
@@ -45,9 +37,9 @@ def with_shipped_paths(config, dataset: Path):
         data=dataclasses.replace(
             data,
             dataset=dataset,
-            dev=sample_path(data.dev),
-            selection=tuple(sample_path(p) for p in data.selection),
-            vocabulary=sample_path(data.vocabulary),
+            dev=shipped(data.dev),
+            selection=tuple(shipped(p) for p in data.selection),
+            vocabulary=shipped(data.vocabulary),
         ),
     )
 

@@ -9,7 +9,7 @@ import typer
 
 from policytag.cli import printing
 from policytag.cli.app import app, fail, recipe_path
-from policytag.config import ConfigError
+from policytag.config import ConfigError, shipped
 
 
 @app.command("run")
@@ -78,12 +78,11 @@ def sweep(
     from policytag.corpus.run import EngineUnavailable
     from policytag.experiments.sweep import SweepSpec, parse_grid
     from policytag.experiments.sweep import sweep as run_sweep
-    from policytag.main_job import sample_path
     from policytag.training.config import load_train_config
 
     try:
         path = recipe_path(recipe, "train")
-        dev = data or sample_path(load_train_config(path, overrides or []).data.dev)
+        dev = data or shipped(load_train_config(path, overrides or []).data.dev)
         if dev is None:
             raise ConfigError("the recipe has no dev gold: give the held-out set with --data")
         spec = SweepSpec(

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
 from policytag.corpus.schema import COLUMNS
+from policytag.data.documents import Document, read_document
 from policytag.data.metadata import report_ids, report_meta
 from policytag.io.limits import ReadLimits
 from policytag.io.picked import Picker, Where, where
 from policytag.io.sources import iter_source_files
-from policytag.predict.documents import Document, read_document
 from policytag.runtime.segment import Segmenter
 from policytag.runtime.tagging import Tag
 

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from policytag.corpus.plan import Planned
 from policytag.corpus.schema import COLUMNS, SCHEMA
+from policytag.io.jsonl import jsonl_line
 from policytag.io.outputs import (
     Output,
     OutputRefused,
@@ -89,7 +90,7 @@ class FileSink:
                     }
                 )
             else:
-                self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                self.handle.write(jsonl_line(row))
 
     def close(self, ok: bool, outcome: dict | None = None) -> None:
         """Rename the file into place when `ok`, with `outcome` (what was skipped or empty) in its

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from tqdm import tqdm
 
 from policytag.config import apply_overrides, from_dict, read_yaml, recipe_path
+from policytag.data.documents import DocumentParagraph, read_document
 from policytag.data.labelled import labelled_paragraphs
 from policytag.data.metadata import report_ids, report_meta
 from policytag.data.prepare_stats import dataset_stats, score_rules
@@ -25,15 +26,11 @@ from policytag.data.splits import SplitConfig, assign_splits
 from policytag.data.writer import TAXONOMY, write_dataset
 from policytag.io.limits import MB
 from policytag.io.outputs import Output, output_folder
-from policytag.io.readers import read_report
 from policytag.io.sources import SourceFile, batched_sources, iter_source_files
 from policytag.labels.annotations import load_annotations
 from policytag.labels.report import render_table
 from policytag.labels.schema import LabelSchema
 from policytag.labels.silver import SilverLabeler
-from policytag.runtime.encoding import UnreadableFile
-from policytag.runtime.mojibake import count_mojibake
-from policytag.runtime.normalize import normalize
 from policytag.runtime.segment import SegmentConfig, Segmenter
 
 
@@ -99,59 +96,61 @@ def _init_worker(config: PrepareConfig) -> None:
 
 
 def _process(source: SourceFile) -> _ReportResult | tuple[str, str]:
-    """Read, segment and label one file; `(source, reason)` when it cannot be read."""
+    """Read, segment and label one file (`read_document`); `(source, reason)` when it cannot be read."""
     assert _WORKER is not None, "worker not initialised"
     segmenter, labeler = _WORKER
-    if source.error:
-        return source.source, source.error
-    try:
-        raw = read_report(source.source, source.rel, source.data or b"")
-    except UnreadableFile as err:
-        return source.source, str(err)
-    meta = report_meta(source.rel, raw.title)
+    document = read_document(source, "", segmenter)
+    if document.error:
+        return source.source, document.error
+    meta = report_meta(source.rel, document.title)
     result = _ReportResult(
-        source.source, source.rel, vars(meta), warnings=list(raw.warnings), encoding=raw.encoding
+        source.source,
+        source.rel,
+        vars(meta),
+        warnings=[*document.warnings, *document.segment_warnings],
+        encoding=document.encoding,
     )
-    if raw.records is not None:
-        result.paragraphs = [_record_paragraph(r, i) for i, r in enumerate(raw.records)]
+    if document.segmented:
+        labels = labeler.label_report(document.segmented, meta.year)
+        result.paragraphs = [_segmented_paragraph(p, s) for p, s in zip(document.paragraphs, labels)]
     else:
-        paragraphs, warnings = segmenter.segment("", raw.blocks)
-        result.warnings += warnings
-        for p, silver in zip(paragraphs, labeler.label_report(paragraphs, meta.year)):
-            result.paragraphs.append(
-                {
-                    "index": p.index,
-                    "section": p.section,
-                    "section_path": list(p.section_path),
-                    "text": p.text,
-                    "role": silver.role,
-                    "domain": silver.domain,
-                    "label_source": "rules" if silver.role or silver.domain else None,
-                    "line": p.line,
-                    "mojibake": p.mojibake,
-                    "votes": silver.votes,
-                }
-            )
+        result.paragraphs = [_record_paragraph(p) for p in document.paragraphs]
     if not result.paragraphs:
         return source.source, "no paragraphs found (headings, greetings or signatures only)"
     return result
 
 
-def _record_paragraph(record: dict, index: int) -> dict:
-    """A JSONL input line: its own text and labels, kept as given (hand labels)."""
-    has_label = record.get("role") or record.get("domain")
-    section = normalize(record["section"]) if record.get("section") else None
+def _segmented_paragraph(p: DocumentParagraph, silver) -> dict:
+    """A paragraph the segmenter found, with its silver (rule) labels and their votes."""
     return {
-        "index": index,
-        "section": section,
-        "section_path": [section] if section else [],
-        "text": normalize(record["text"]),
+        "index": p.index,
+        "section": p.section,
+        "section_path": list(p.section_path),
+        "text": p.text,
+        "role": silver.role,
+        "domain": silver.domain,
+        "label_source": "rules" if silver.role or silver.domain else None,
+        "line": p.line,
+        "mojibake": p.mojibake,
+        "votes": silver.votes,
+    }
+
+
+def _record_paragraph(p: DocumentParagraph) -> dict:
+    """A JSONL input line: its own text, heading path and labels, kept as given (hand labels)."""
+    record = p.record or {}
+    has_label = record.get("role") or record.get("domain")
+    return {
+        "index": p.index,
+        "section": p.section,
+        "section_path": list(p.section_path),
+        "text": p.text,
         "role": record.get("role"),
         "domain": record.get("domain"),
         "domain_alt": record.get("domain_alt"),
         "label_source": "input" if has_label else None,
-        "line": record["_line"],
-        "mojibake": count_mojibake(record["text"]),
+        "line": p.line,
+        "mojibake": p.mojibake,
         "doc_id": record.get("doc_id"),
         "id": record.get("id"),
     }

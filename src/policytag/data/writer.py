@@ -15,6 +15,7 @@ import json
 import shutil
 from pathlib import Path
 
+from policytag.io.jsonl import write_jsonl
 from policytag.labels.schema import LabelSchema
 
 PARAGRAPH_KEYS = (
@@ -46,16 +47,6 @@ LABELLED_KEYS = (
     "region",
     "year",
 )
-
-
-def write_jsonl(path: Path, rows) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    return count
 
 
 def is_dataset(folder: Path) -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policytag.data.documents import iter_documents
 from policytag.io.jsonl import record_path
-from policytag.predict.documents import iter_documents
 from policytag.runtime.normalize import normalize
 from policytag.runtime.windows import heading_path
 

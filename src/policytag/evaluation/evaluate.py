@@ -12,11 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from policytag.evaluation.baseline import TfidfBaseline, baseline_for
 from policytag.evaluation.context import gold_context
 from policytag.evaluation.gold import read_gold
+from policytag.io.jsonl import write_jsonl
 from policytag.io.outputs import Output, output_folder
 from policytag.io.run_folder import is_run, load_run_record, manifest_hash
 from policytag.labels.schema import LabelSchema
@@ -65,11 +64,7 @@ def _evaluate(model: Path, data: Path, out: Path, config: EvalConfig) -> dict:
     context = gold_context(rows, config.reports, config.gold_sections, config.nearest)
     rows, sections = context.rows, context.sections
     texts = [r["text"] for r in rows]
-    tags = []
-    for start in tqdm(range(0, len(texts), config.batch), desc="evaluate", unit="batch", leave=False):
-        tags += predictor.predict(
-            texts[start : start + config.batch], sections[start : start + config.batch] if sections else None
-        )
+    tags = predictor.predict_batched(texts, sections or None, "evaluate", config.batch)
 
     metrics = {
         "n": len(rows),
@@ -214,14 +209,15 @@ def _baseline(model: Path, rows: list[dict], tags: list, config: EvalConfig) -> 
 
 
 def _write_predictions(out: Path, rows: list[dict], tags: list) -> None:
-    with (out / "predictions.jsonl").open("w", encoding="utf-8") as handle:
-        for row, tag in zip(rows, tags):
-            record = {
-                **tag.to_dict(),
-                "id": row["id"],
-                "doc_id": row["doc_id"],
-                "gold_role": row.get("role"),
-                "gold_domain": row.get("domain"),
-                "domain_alt": row.get("domain_alt"),
-            }
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    records = (
+        {
+            **tag.to_dict(),
+            "id": row["id"],
+            "doc_id": row["doc_id"],
+            "gold_role": row.get("role"),
+            "gold_domain": row.get("domain"),
+            "domain_alt": row.get("domain_alt"),
+        }
+        for row, tag in zip(rows, tags)
+    )
+    write_jsonl(out / "predictions.jsonl", records)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from policytag.io.jsonl import write_jsonl
 from policytag.labels.schema import LabelSchema
 from policytag.stats import plots
 
@@ -53,9 +53,7 @@ def write_report(out: Path, metrics: dict, rows: list[dict], tags: list, schema:
         out / "reliability.png",
     )
     errors = _errors(rows, tags)
-    with (out / "errors.jsonl").open("w", encoding="utf-8") as handle:
-        for error in errors:
-            handle.write(json.dumps(error, ensure_ascii=False) + "\n")
+    write_jsonl(out / "errors.jsonl", errors)
     (out / "errors.md").write_text(_errors_markdown(errors, schema), encoding="utf-8")
     (out / "report.md").write_text(_report_markdown(metrics, schema, len(errors)), encoding="utf-8")
 

@@ -37,7 +37,7 @@ from policytag.export.calibration import calibrate
 from policytag.export.model_card import model_card
 from policytag.export.onnx import build_onnx
 from policytag.export.standalone import build_standalone
-from policytag.io.jsonl import read_labelled
+from policytag.io.jsonl import read_labelled, write_jsonl
 from policytag.io.outputs import Output, output_folder
 from policytag.io.run_folder import BEST, RUN_METRICS, load_run_record
 from policytag.labels.schema import LabelSchema
@@ -181,11 +181,12 @@ def _copy_baseline_rows(train: Path, target: Path) -> str | None:
     """The labelled training rows (text and labels only) the TF-IDF baseline is fitted on."""
     if not train.is_file():
         return None
-    with target.open("w", encoding="utf-8") as handle:
-        for row in read_labelled(train):
-            if row.get("role") or row.get("domain"):
-                keep = {k: row.get(k) for k in ("text", "role", "domain")}
-                handle.write(json.dumps(keep, ensure_ascii=False) + "\n")
+    rows = (
+        {k: row.get(k) for k in ("text", "role", "domain")}
+        for row in read_labelled(train)
+        if row.get("role") or row.get("domain")
+    )
+    write_jsonl(target, rows)
     return target.name
 
 

@@ -1,9 +1,10 @@
-"""Labelled JSONL (gold and prepared splits, DESIGN.md contract 3): one object per line."""
+"""JSONL, read and written in one place: labelled files (gold and prepared splits, DESIGN.md
+contract 3), one object per line; every JSONL file policytag writes goes through `jsonl_line`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from policytag.runtime.encoding import UnreadableFile, decode_bytes
@@ -57,3 +58,19 @@ def record_path(row: dict) -> tuple[str, ...]:
     section = row.get("section_path") or row.get("section")
     headings = [section] if isinstance(section, str) else section if isinstance(section, list) else []
     return tuple(normalize(str(h)) for h in headings if h)
+
+
+def jsonl_line(row: dict) -> str:
+    """One JSON object as a JSONL line (UTF-8 text kept as it is, not escaped)."""
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def write_jsonl(path: Path, rows: Iterable[dict], append: bool = False) -> int:
+    """Write (or append) `rows` to `path`, one per line; returns how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("a" if append else "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(jsonl_line(row))
+            count += 1
+    return count

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from policytag.io.limits import ReadLimits
-from policytag.runtime.blocks import Block, text_blocks
+from policytag.runtime.blocks import Block, rejoin, text_blocks
 from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.runtime.headings import starts_with_heading_marker
 from policytag.runtime.reading import read_text_report
@@ -130,25 +130,17 @@ def _read_pdf(report: RawReport, data: bytes) -> None:
     text = "\n".join(pages)
     if not text.strip():
         raise UnreadableFile("PDF has no text layer (scanned pages need OCR first)")
-    report.blocks = _join_wrappedtext_blocks(text_blocks(text))
+    report.blocks = rejoin(text_blocks(text), _wrapped)
 
 
-def _join_wrappedtext_blocks(blocks: list[Block]) -> list[Block]:
-    """Rejoin PDF lines that wrap inside a paragraph: a line that does not end a
-    sentence continues on the next, unless the next one starts with a heading number."""
-    joined: list[Block] = []
-    for block in blocks:
-        previous = joined[-1] if joined else None
-        if (
-            previous is not None
-            and not previous.text.endswith(SENTENCE_ENDS)
-            and not starts_with_heading_marker(block.text)
-            and len(previous.text) > 20
-        ):
-            joined[-1] = Block(previous.text + block.text, previous.line)
-        else:
-            joined.append(block)
-    return joined
+def _wrapped(previous: Block, block: Block) -> bool:
+    """A PDF line that does not end a sentence continues on the next, unless the next one
+    starts with a heading number."""
+    return (
+        not previous.text.endswith(SENTENCE_ENDS)
+        and not starts_with_heading_marker(block.text)
+        and len(previous.text) > 20
+    )
 
 
 def _read_jsonl(report: RawReport, data: bytes) -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from policytag.data.documents import Document, iter_documents
 from policytag.io.run_folder import BEST, RUN_MARKER, is_run
-from policytag.predict.documents import Document, iter_documents
 from policytag.runtime.checks import checked_paths, checked_texts
 from policytag.runtime.manifest import MANIFEST, STAGING_MARKER, BrokenExport, verify
 from policytag.runtime.ngrams import CharNgrams
@@ -135,6 +135,20 @@ class Predictor:
         `sections[i]`, when given, is text i's heading path (a list of headings, top first, one
         string or None); the model reads it before the text (`ValueError` on a length mismatch)."""
         return self.tagger.tag_raw(checked_texts(texts), sections, normalize)
+
+    def predict_batched(
+        self, texts: list[str], sections: list | None = None, desc: str = "tagging", batch: int = 256
+    ) -> list[Tag]:
+        """`predict` in batches of `batch`, with a progress bar (stderr) when there is more than
+        one: the one batched predict of `evaluate` and `select`."""
+        from tqdm import tqdm
+
+        starts = range(0, len(texts), batch)
+        tags: list[Tag] = []
+        for start in tqdm(starts, desc=desc, unit="batch", leave=False, disable=len(starts) <= 1):
+            part = sections[start : start + batch] if sections else None
+            tags += self.predict(texts[start : start + batch], part)
+        return tags
 
     def predict_documents(self, paths: list[str | Path]) -> list[Tag]:
         """Tags for every paragraph of the report files under `paths` (with `doc_id`, `index`,

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from policytag.data.writer import write_jsonl
+from policytag.io.jsonl import write_jsonl
 from policytag.labels.schema import AXES, LabelSchema
 
 FORMATS = ("jsonl", "labelstudio", "doccano")

@@ -81,7 +81,9 @@ def _select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config:
     # excluded paragraphs leave before any strategy draws, so they never shift its random order
     candidates = [row for row in candidates if exclusions.allows(row)]
     rng = random.Random(config.seed)
-    predict = _with_progress(predictor.predict) if predictor is not None else None
+    predict = (
+        (lambda texts: predictor.predict_batched(texts, desc="scoring")) if predictor is not None else None
+    )
     tags: dict = {}
     if config.strategy == "random":
         picked = pick_random(candidates, config.n, exclusions, rng, config.per_report)
@@ -109,24 +111,6 @@ def _select(inputs: list[Path], out: Path, config: SelectConfig, prepare_config:
         "refused": dict(exclusions.refused),
         "skipped": skipped,
     }
-
-
-def _with_progress(predict, chunk: int = 256):
-    """`predict` with a progress bar when there are many texts (a pool takes minutes on a CPU)."""
-
-    def run(texts: list[str]) -> list:
-        if len(texts) <= chunk:
-            return predict(texts)
-        from tqdm import tqdm
-
-        tags: list = []
-        for start in tqdm(
-            range(0, len(texts), chunk), desc=f"scoring {len(texts):,} paragraphs", unit=" batches"
-        ):
-            tags += predict(texts[start : start + chunk])
-        return tags
-
-    return run
 
 
 def _decade(year: int | None) -> str:

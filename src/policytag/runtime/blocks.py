@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -19,3 +20,15 @@ def text_blocks(text: str) -> list[Block]:
     return [
         Block(line.strip(), number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()
     ]
+
+
+def rejoin(blocks: Iterable[Block], continues: Callable[[Block, Block], bool]) -> list[Block]:
+    """Join each block with the next while `continues(previous, next)` says the line wrapped
+    inside a paragraph: the one line rejoiner (PDF pages and broken report lines use it)."""
+    joined: list[Block] = []
+    for block in blocks:
+        if joined and continues(joined[-1], block):
+            joined[-1] = Block(joined[-1].text + block.text, joined[-1].line)
+        else:
+            joined.append(block)
+    return joined

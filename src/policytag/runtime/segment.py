@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from policytag.runtime.blocks import Block
+from policytag.runtime.blocks import Block, rejoin
 from policytag.runtime.checks import check_patterns
 from policytag.runtime.headings import (
     ENUMERATION_LEVEL,
@@ -113,7 +113,7 @@ class Segmenter:
         outline = Outline()
         found: list[tuple[str, tuple[str, ...], int, int]] = []
         if self.config.rejoin_broken_lines:
-            blocks = self._rejoin(blocks)
+            blocks = rejoin(blocks, self._continues)  # `…，集中` + `力量实施…` is one paragraph
         for block in blocks:
             if block.heading:
                 text = normalize(block.text)
@@ -135,18 +135,6 @@ class Segmenter:
             for index, (text, path, line, mojibake) in enumerate(self._cut_long(found))
         ]
         return paragraphs, warnings
-
-    def _rejoin(self, blocks: Iterable[Block]) -> list[Block]:
-        """Join a block of prose that stops in mid-sentence with the block after it,
-        unless that one is a heading, a numbered section or a line that is skipped."""
-        joined: list[Block] = []
-        for block in blocks:
-            previous = joined[-1] if joined else None
-            if previous is not None and self._continues(previous, block):
-                joined[-1] = Block(previous.text + block.text, previous.line)
-            else:
-                joined.append(block)
-        return joined
 
     def _continues(self, previous: Block, block: Block) -> bool:
         if previous.heading or block.heading:

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from policytag.config import to_dict
+from policytag.io.jsonl import write_jsonl
 from policytag.io.run_folder import RUN_CONFIG, RUN_LOG
 from policytag.training.curves import TensorBoardLog
 
@@ -69,8 +70,7 @@ class RunLog:
 
     def write(self, **entry) -> None:
         entry["elapsed_s"] = round(time.perf_counter() - self.started, 2)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        write_jsonl(self.path, [entry], append=True)
         if self.tensorboard is not None:
             self.tensorboard.write(entry)
 

@@ -1,4 +1,5 @@
-"""Report files → paragraphs to tag, the way `prepare` reads them (every format it reads)."""
+"""Report files → paragraphs: the one document reader of `prepare`, `predict`, `select` and
+`evaluate --reports` (files, folders, archives, JSONL lines with `text`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from policytag.io.limits import ReadLimits
 from policytag.io.readers import read_report
 from policytag.io.sources import SourceFile, iter_source_files
 from policytag.runtime.encoding import UnreadableFile
+from policytag.runtime.mojibake import count_mojibake
 from policytag.runtime.normalize import normalize
-from policytag.runtime.segment import Segmenter
+from policytag.runtime.segment import Paragraph, Segmenter
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class DocumentParagraph:
     section: str | None
     text: str  # normalised
     section_path: tuple[str, ...] = ()  # normalised headings, top level first
+    line: int | None = None  # where it starts in its file (a JSONL line's number)
+    mojibake: int = 0  # mojibake marks in it
+    record: dict | None = field(default=None, compare=False)  # a JSONL line as given (its labels)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     rel: PurePosixPath | None = None  # the path under its input (its level, region and year)
     title: str | None = None
+    encoding: str | None = None
+    segmented: list[Paragraph] = field(default_factory=list)  # the segmenter's paragraphs (for rules)
+    segment_warnings: list[str] = field(default_factory=list)  # what the segmenter noticed
 
 
 def _report_ids(inputs: list[Path], limits: ReadLimits) -> dict[str, list[str]]:
@@ -79,10 +87,26 @@ def read_document(source: SourceFile, doc_id: str, segmenter: Segmenter) -> Docu
                 normalize(r["section"]) if r.get("section") else None,
                 normalize(r["text"]),
                 record_path(r),
+                r.get("_line"),
+                count_mojibake(r["text"]),
+                r,
             )
             for i, r in enumerate(raw.records)
         ]
+        found, noticed = [], []
     else:
-        found, _ = segmenter.segment(doc_id, raw.blocks)
-        paragraphs = [DocumentParagraph(doc_id, p.index, p.section, p.text, p.section_path) for p in found]
-    return Document(source.source, paragraphs, warnings=list(raw.warnings), rel=source.rel, title=raw.title)
+        found, noticed = segmenter.segment(doc_id, raw.blocks)
+        paragraphs = [
+            DocumentParagraph(doc_id, p.index, p.section, p.text, p.section_path, p.line, p.mojibake)
+            for p in found
+        ]
+    return Document(
+        source.source,
+        paragraphs,
+        warnings=list(raw.warnings),
+        rel=source.rel,
+        title=raw.title,
+        encoding=raw.encoding,
+        segmented=found,
+        segment_warnings=noticed,
+    )
