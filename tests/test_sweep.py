@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -99,3 +100,19 @@ def test_compare_groups_evaluations_by_recipe_with_seed_means_and_paired_interva
     assert [row.split("|")[2].strip() for row in rows] == ["2", "2"]  # two recipes, two seeds each
     first, second = ([cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows)
     assert first[3] == first[5] == "–" and "[" in second[3] and "[" in second[5]  # the first is the reference
+
+
+def test_a_grid_over_the_dataset_trains_each_trial_on_its_own(tmp_path):
+    from policytag.experiments.sweep import SweepSpec, trial_dataset, trials
+
+    spec = SweepSpec(recipe="r.yaml", grid={"data.dataset": ["/a/old", "/a/new"]}, seeds=[1], data="d")
+    assert [trial_dataset(t, "/sweep/data") for t in trials(spec)] == [Path("/a/old"), Path("/a/new")]
+    plain = SweepSpec(recipe="r.yaml", grid={"optim.lr": ["1e-3"]}, seeds=[1], data="d")
+    assert [trial_dataset(t, "/sweep/data") for t in trials(plain)] == [Path("/sweep/data")]
+
+
+def test_a_grid_dataset_that_is_not_prepared_is_refused_before_anything_trains(dataset, tmp_path):
+    out, missing = tmp_path / "sweep", tmp_path / "not-prepared"
+    grid = f"data.dataset={dataset},{missing}"
+    result = runner.invoke(app, ["sweep", "tiny", "--grid", grid, "--data", str(DEV), "--out", str(out)])
+    assert result.exit_code == 2 and "not-prepared" in result.output and not out.exists()

@@ -3,7 +3,8 @@
     DIR/sweep.json      what the sweep is (recipe, grid, seeds, held-out data): a DIR holding a
                         sweep of another recipe or grid is refused
     DIR/data/           the dataset, prepared once as `policytag run` prepares it (when the
-                        recipe's dataset is missing and none is given)
+                        recipe's dataset is missing and none is given); a grid over
+                        `data.dataset` trains each trial on its own dataset instead
     DIR/runs/NAME/      one training run per grid point and seed
     DIR/evals/NAME/     its evaluation on the held-out set (`policytag evaluate`)
     DIR/trials/NAME.json  the trial's grid values, seed and wall time, written when it finished
@@ -104,6 +105,9 @@ def check_keys(recipe: Path, grid: dict[str, list[str]]) -> None:
             node = node[part]
 
 
+DATASET_KEY = "data.dataset"
+
+
 def trials(spec: SweepSpec) -> list[Trial]:
     """Every grid point with every seed, named `NN-key=value-…-seedS` (the first point first)."""
     points = list(itertools.product(*spec.grid.values())) or [()]
@@ -144,7 +148,9 @@ def run_trial(out: Path, spec: SweepSpec, trial: Trial, dataset: str) -> dict:
         train(load_resumable_config(run), run, ["policytag", "sweep"], resume=True)
     elif not (run / RUN_METRICS).is_file():
         overrides = [*spec.overrides, *(f"{k}={v}" for k, v in trial.values.items()), f"seed={trial.seed}"]
-        config = with_shipped_paths(load_train_config(Path(spec.recipe), overrides), Path(dataset))
+        config = with_shipped_paths(
+            load_train_config(Path(spec.recipe), overrides), trial_dataset(trial, dataset)
+        )
         claim_empty(Output(run, "sweep"))
         run.mkdir(parents=True, exist_ok=True)
         train(config, run, ["policytag", "sweep", spec.recipe, *overrides])
@@ -175,11 +181,14 @@ def sweep(
     if not spec.seeds:
         raise ValueError("--seeds: give at least one seed")
     check_keys(Path(spec.recipe), spec.grid)
+    for value in spec.grid.get(DATASET_KEY, []):  # before anything trains
+        if not (Path(value) / "splits").is_dir():
+            raise FileNotFoundError(f"--grid {DATASET_KEY}={value}: no prepared dataset there (no splits/)")
     if not Path(spec.data).is_file():
         raise FileNotFoundError(f"{spec.data}: no such held-out labelled file (--data)")
     with locked(out, "sweep"):
         open_sweep(out, spec)
-        dataset = _dataset(out, spec, echo)
+        dataset = _dataset(out, spec, echo) if DATASET_KEY not in spec.grid else ""
         todo = [t for t in trials(spec) if not (out / "trials" / f"{t.name}.json").is_file()]
         echo(f"{len(trials(spec)) - len(todo)} of {len(trials(spec))} trials already finished in {out}")
         if engine == "ray":
@@ -189,6 +198,12 @@ def sweep(
             run_trial(out, spec, trial, dataset)
         rows = write_results(out, spec)
     return {"trials": len(rows), "ran": len(todo), "out": str(out)}
+
+
+def trial_dataset(trial: Trial, dataset: str) -> Path:
+    """The dataset a trial trains on: its grid value of `data.dataset` where the grid varies the
+    dataset, else the sweep's one (`_dataset`)."""
+    return Path(trial.values.get(DATASET_KEY) or dataset).resolve()
 
 
 def _dataset(out: Path, spec: SweepSpec, echo: Callable[[str], None]) -> str:
