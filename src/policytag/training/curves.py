@@ -1,6 +1,6 @@
 """A run's training curves: the picture in every run folder, and TensorBoard event files on request.
 
-`curves.png` and `curves.svg` show the training loss and the dev macro-F1 of each axis against
+`curves.png` and `curves.svg` show the training loss and the selection pool's macro-F1 of each axis against
 steps, read from `log.jsonl`. With `report_to: [tensorboard]` (`--report-to tensorboard`) the
 same scalars also go to `tensorboard/` as TensorBoard event files, as Trainer users expect; that
 needs the `tensorboard` extra (`pip install 'policytag[tensorboard]'`).
@@ -40,7 +40,7 @@ def draw_curves(run: Path) -> list[Path]:
     best = [e for e in evals if e.get("improved")]
     if best:
         right.axvline(best[-1]["step"], color="#888888", linestyle=":", linewidth=1, label="kept model")
-    right.set(title="dev macro-F1 (model selection)", xlabel="step", ylabel="macro-F1")
+    right.set(title="selection-pool macro-F1 (model selection)", xlabel="step", ylabel="macro-F1")
     right.legend(loc="best", frameon=False)
     for panel in (left, right):
         panel.grid(alpha=0.3)
