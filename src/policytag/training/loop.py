@@ -41,6 +41,7 @@ class Parts:
     eval_windows: WindowEncoder  # selection windows: whole paragraphs, as prediction reads them
     train_set: EncodedSet
     dev_set: EncodedSet | None
+    label_names: dict[str, str]  # the taxonomy's names of the labels, for the saved settings
 
 
 @dataclass
@@ -130,7 +131,7 @@ def _build(config: TrainConfig, run: Path, command: list[str], resume: bool, gro
     labels = (model.role_labels, model.domain_labels)
     train_set = encode_rows(train_rows, windows, *labels, training=True)
     dev_set = encode_rows(dev_rows, eval_windows, *labels) if dev_rows else None
-    return Parts(model, tokenizer, windows, eval_windows, train_set, dev_set)
+    return Parts(model, tokenizer, windows, eval_windows, train_set, dev_set, schema.names)
 
 
 def _optimisation(parts: Parts, config: TrainConfig, group, device: torch.device) -> Optimisation:
@@ -155,7 +156,7 @@ def _settings(parts: Parts, config: TrainConfig):
         config.backbone.text_prefix,
         config.predict_windows,
         asdict(config.backbone),
-        dataset_schema(config.data.dataset).names,
+        parts.label_names,
         config.context,
     )
 
