@@ -49,11 +49,6 @@ LABELLED_KEYS = (
 )
 
 
-def is_dataset(folder: Path) -> bool:
-    """True for a folder `prepare` wrote."""
-    return (folder / "paragraphs.jsonl").is_file() and (folder / "stats.json").is_file()
-
-
 def write_dataset(out: Path, paragraphs: list[dict], stats: dict, schema: LabelSchema) -> None:
     """Write all outputs of `prepare` under `out` (replacing earlier splits and removing an
     earlier rule report, which `prepare` writes again only when gold is given)."""
