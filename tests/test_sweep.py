@@ -116,3 +116,18 @@ def test_a_grid_dataset_that_is_not_prepared_is_refused_before_anything_trains(d
     grid = f"data.dataset={dataset},{missing}"
     result = runner.invoke(app, ["sweep", "tiny", "--grid", grid, "--data", str(DEV), "--out", str(out)])
     assert result.exit_code == 2 and "not-prepared" in result.output and not out.exists()
+
+
+def test_one_key_at_a_time_varies_each_lever_alone_against_the_first_values():
+    from policytag.experiments.sweep import SweepSpec, trials
+
+    grid = {"optim.lr": ["1e-4", "2e-4"], "optim.freeze_layers": ["6", "3", "0"]}
+    spec = SweepSpec(recipe="r.yaml", grid=grid, seeds=[13], data="d.jsonl", vary="one")
+    assert [(t.name, t.values) for t in trials(spec)] == [
+        ("01-base-seed13", {"optim.lr": "1e-4", "optim.freeze_layers": "6"}),
+        ("02-lr=2e-4-seed13", {"optim.lr": "2e-4", "optim.freeze_layers": "6"}),
+        ("03-freeze_layers=3-seed13", {"optim.lr": "1e-4", "optim.freeze_layers": "3"}),
+        ("04-freeze_layers=0-seed13", {"optim.lr": "1e-4", "optim.freeze_layers": "0"}),
+    ]
+    every = SweepSpec(recipe="r.yaml", grid=grid, seeds=[13], data="d.jsonl")
+    assert len(trials(every)) == 6 and trials(every)[0].name == "01-lr=1e-4-freeze_layers=6-seed13"

@@ -53,6 +53,12 @@ def sweep(
         list[str] | None, typer.Option(help="KEY=V1,V2: a recipe key and its values (repeatable).")
     ] = None,
     seeds: Annotated[str, typer.Option(help="Training seeds, comma-separated.")] = "13",
+    vary: Annotated[
+        str,
+        typer.Option(
+            help="all: every combination of the grid; one: each key alone, the others at their first value."
+        ),
+    ] = "all",
     data: Annotated[
         Path | None,
         typer.Option(help="Held-out labelled JSONL to evaluate every run on (default: the recipe's dev)."),
@@ -93,6 +99,7 @@ def sweep(
             reports=str(reports.resolve()) if reports else None,
             dataset=str(dataset.resolve()) if dataset else None,
             overrides=list(overrides or []),
+            vary=vary,
         )
         result = run_sweep(spec, out, engine, ray_address, typer.echo)
     except EngineUnavailable as err:

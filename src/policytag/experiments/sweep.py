@@ -43,6 +43,7 @@ SPEC = "sweep.json"
 COLUMNS = ("run", "seed")  # then one column per grid key, then METRICS
 METRICS = ("role_macro_f1", "domain_macro_f1", "role_accuracy", "domain_accuracy", "wall_s")
 ENGINES = ("local", "ray")
+DESIGNS = ("all", "one")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class SweepSpec:
     reports: str | None = None  # its whole reports, to read it in context
     dataset: str | None = None
     overrides: list[str] = field(default_factory=list)
+    vary: str = "all"  # all: every combination of the grid; one: each key alone against the first values
 
 
 @dataclass(frozen=True)
@@ -109,24 +111,38 @@ DATASET_KEY = "data.dataset"
 
 
 def trials(spec: SweepSpec) -> list[Trial]:
-    """Every grid point with every seed, named `NN-key=value-…-seedS` (the first point first)."""
-    points = list(itertools.product(*spec.grid.values())) or [()]
+    """Every grid point with every seed, named `NN-key=value-…-seedS` (the first point first).
+
+    With `vary="one"` the points are the first value of every key (named `NN-base`), then each
+    other value of each key with the rest at their first values: one lever at a time."""
     out = []
-    for number, point in enumerate(points, 1):
-        values = dict(zip(spec.grid, point))
+    for number, (values, varied) in enumerate(_points(spec), 1):
         label = "-".join(
-            f"{key.rsplit('.', 1)[-1]}={Path(value).name or value}" for key, value in values.items()
+            f"{key.rsplit('.', 1)[-1]}={Path(values[key]).name or values[key]}" for key in varied
         )
-        stem = re.sub(r"[^\w.=+-]+", "_", f"{number:02d}-{label}" if label else f"{number:02d}")[:80]
+        stem = re.sub(r"[^\w.=+-]+", "_", f"{number:02d}-{label or 'base'}" if values else f"{number:02d}")[
+            :80
+        ]
         out += [Trial(f"{stem}-seed{seed}", seed, values) for seed in spec.seeds]
     return out
+
+
+def _points(spec: SweepSpec) -> list[tuple[dict[str, str], list[str]]]:
+    """(grid values, the keys named in the trial's name) for every point of the design."""
+    if spec.vary == "all":
+        return [
+            (dict(zip(spec.grid, point)), list(spec.grid)) for point in itertools.product(*spec.grid.values())
+        ]
+    base = {key: values[0] for key, values in spec.grid.items()}
+    levers = [({**base, key: value}, [key]) for key, values in spec.grid.items() for value in values[1:]]
+    return [(base, []), *levers]
 
 
 def open_sweep(out: Path, spec: SweepSpec) -> None:
     """`out` new, empty, or a sweep of the same spec (continued); anything else refused."""
     stored = out / SPEC
     if stored.is_file():
-        earlier = json.loads(stored.read_text(encoding="utf-8"))
+        earlier = {"vary": "all", **json.loads(stored.read_text(encoding="utf-8"))}
         if earlier != asdict(spec):
             changed = sorted(k for k in asdict(spec) if earlier.get(k) != asdict(spec)[k])
             raise OutputRefused(
@@ -180,6 +196,8 @@ def sweep(
         raise ValueError(f"--engine {engine}: choose local or ray")
     if not spec.seeds:
         raise ValueError("--seeds: give at least one seed")
+    if spec.vary not in DESIGNS:
+        raise ValueError(f"--vary {spec.vary}: choose all (every combination) or one (one key at a time)")
     check_keys(Path(spec.recipe), spec.grid)
     for value in spec.grid.get(DATASET_KEY, []):  # before anything trains
         if not (Path(value) / "splits").is_dir():
