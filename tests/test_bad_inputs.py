@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from conftest import DATA, REPORT_TEXT, make_pdf
 from policytag.cli import app
 from policytag.corpus.writing import write_tags
-from policytag.evaluation.gold import read_gold
+from policytag.data.gold import read_gold
 from policytag.io.readers import read_report
 from policytag.runtime.encoding import decode_bytes
 from policytag.runtime.tagging import Tag
@@ -88,7 +88,7 @@ def test_a_gb18030_gold_file_is_read(tmp_path, schema):
 
 
 def test_a_binary_gold_file_is_refused_naming_it(tmp_path, schema):
-    from policytag.evaluation.gold import GoldError
+    from policytag.data.gold import GoldError
 
     path = tmp_path / "gold.jsonl"
     path.write_bytes(bytes(range(256)) * 8)

@@ -2,12 +2,13 @@
 
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from conftest import DATA, glyph_warnings
 from policytag.cli import app
-from policytag.evaluation.gold import GoldError, read_gold
+from policytag.data.gold import GoldError, read_gold
 from policytag.stats.metrics import (
     axis_metrics,
     bootstrap_intervals,
@@ -52,6 +53,26 @@ def test_bootstrap_resamples_whole_reports():
     intervals = bootstrap_intervals(groups, gold, pred, resamples=1000, seed=0)
     assert intervals["accuracy"] == [0.5, 1.0]
     assert bootstrap_intervals(groups, gold, pred, seed=0) == intervals  # the seed fixes it
+
+
+def test_resampled_macro_f1_equals_scikit_learn_on_every_draw_of_whole_reports():
+    from sklearn.metrics import f1_score
+
+    from policytag.stats.metrics import macro_f1, macro_f1_draws, report_draws
+
+    rng = np.random.default_rng(3)
+    groups = [f"r{i // 7}" for i in range(90)]
+    gold = rng.choice(["a", "b", "c", "d"], size=90).tolist()
+    pred = [g if rng.random() < 0.6 else str(rng.choice(["a", "b", "e"])) for g in gold]
+    codes, weights = report_draws(groups, 20, seed=1)
+    fast = macro_f1_draws(gold, pred, codes, weights)
+    for draw, counts in zip(fast, weights):
+        index = np.concatenate([np.tile(np.flatnonzero(codes == r), int(c)) for r, c in enumerate(counts)])
+        g, p = [gold[i] for i in index], [pred[i] for i in index]
+        assert draw == pytest.approx(f1_score(g, p, labels=sorted(set(g)), average="macro", zero_division=0))
+    assert macro_f1(gold, pred) == pytest.approx(
+        f1_score(gold, pred, labels=sorted(set(gold)), average="macro", zero_division=0)
+    )
 
 
 def test_paired_difference_scores_both_predictions_on_the_same_reports():

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policytag.evaluation.gold import GoldError, read_gold
+from policytag.data.gold import GoldError, read_gold
 from policytag.io.readers import FORMATS, read_report
 from policytag.labels.annotations import load_annotations
 from policytag.runtime.blocks import text_blocks

@@ -160,8 +160,16 @@ def test_taxonomy_and_baseline_rows_travel_with_the_export(dataset, tiny_run, ti
         assert (folder / "taxonomy.yaml").read_text(encoding="utf-8").startswith("# Label schema")
     settings = load_settings(tiny_export)
     assert settings.label_names["economy"] and settings.labels.role == ["achievement", "problem", "plan"]
-    rows = (tiny_export / settings.training.baseline_rows).read_text(encoding="utf-8").splitlines()
-    assert len(rows) == sum(1 for _ in (dataset / "splits" / "train.jsonl").open(encoding="utf-8"))
+    rows = [
+        json.loads(line) for line in (tiny_export / settings.training.baseline_rows).open(encoding="utf-8")
+    ]
+    trained = [json.loads(line) for line in (tiny_run / "train-sample.jsonl").open(encoding="utf-8")]
+    assert len(rows) == len(trained) == 1200  # the tiny recipe's sample of the split, and only it
+    assert [r["text"] for r in rows] == [r["text"] for r in trained]
+    record = json.loads((tiny_run / "run.json").read_text(encoding="utf-8"))
+    assert record["train"] == str(dataset / "splits" / "train.jsonl") and record["sample"].endswith(
+        "train-sample.jsonl"
+    )
     assert "baseline-train.jsonl" in json.loads((tiny_export / "manifest.json").read_text())["files"]
 
 

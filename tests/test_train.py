@@ -298,3 +298,19 @@ def test_tensorboard_without_its_package_is_refused_with_the_install_command(dat
     result = runner.invoke(app, [*tiny_args(dataset), "--out", str(run), "--report-to", "tensorboard"])
     assert result.exit_code == 2 and "pip install 'policytag[tensorboard]'" in result.output
     assert not run.exists()
+
+
+def test_a_second_domain_takes_its_share_of_the_target_and_rows_without_one_stay_one_hot():
+    from policytag.training.config import LossConfig
+    from policytag.training.data import IGNORE
+    from policytag.training.step import AlternativeLoss
+
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [1.0, 1.0, 1.0]])
+    labels, alt = torch.tensor([0, 2, IGNORE]), torch.tensor([1, IGNORE, 0])
+    log_p = torch.log_softmax(logits, dim=-1)
+    expected = -(0.7 * log_p[0, 0] + 0.3 * log_p[0, 1] + log_p[1, 2]) / 2  # the unlabelled row is left out
+    assert AlternativeLoss(None, 0.3)(logits, labels, alt) == pytest.approx(expected.item())
+    plain = torch.nn.CrossEntropyLoss(ignore_index=IGNORE)(logits, labels)
+    assert AlternativeLoss(None, 0.3)(logits, labels, torch.full((3,), IGNORE)) == pytest.approx(plain.item())
+    with pytest.raises(ValueError, match="alt_share"):
+        LossConfig(alt_share=0.5)

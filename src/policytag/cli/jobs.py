@@ -82,7 +82,7 @@ def sweep(
 ) -> None:
     """Train every grid point with every seed, evaluate each run, and compare them with paired intervals."""
     from policytag.corpus.run import EngineUnavailable
-    from policytag.experiments.sweep import SweepSpec, parse_grid
+    from policytag.experiments.design import SweepSpec, parse_grid
     from policytag.experiments.sweep import sweep as run_sweep
     from policytag.training.config import load_train_config
 

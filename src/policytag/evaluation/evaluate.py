@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from policytag.evaluation.baseline import TfidfBaseline, baseline_for
+from policytag.data.gold import read_gold
 from policytag.evaluation.context import gold_context
-from policytag.evaluation.gold import read_gold
 from policytag.io.jsonl import write_jsonl
 from policytag.io.outputs import Output, output_folder
 from policytag.io.run_folder import is_run, load_run_record, manifest_hash
 from policytag.labels.schema import LabelSchema
+from policytag.modeling.baseline import TfidfBaseline, baseline_for
 from policytag.predict.predictor import Predictor
 from policytag.runtime.ngrams import CharNgrams
 from policytag.runtime.settings import SETTINGS_FILE, load_settings
@@ -180,7 +180,7 @@ def training_split(model: Path) -> Path | None:
     """The rows the baseline is fitted on: those an export carries, or a run's training split
     (recorded with an absolute path, so both are found from any working directory)."""
     if is_run(model):
-        return Path(load_run_record(model).train)
+        return load_run_record(model).trained_rows()
     if (model / SETTINGS_FILE).is_file():
         training = load_settings(model).training
         if training is not None and training.baseline_rows:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from policytag.stats.metrics import macro_f1, report_resamples
+from policytag.stats.metrics import macro_f1, macro_f1_draws, report_draws
 
 AXES = ("role", "domain")
 
@@ -71,18 +71,17 @@ def compare_seeds(
     preds_a = [np.asarray([run[i][axis] for i in ids], dtype=object) for run in runs_a]
     preds_b = [np.asarray([run[i][axis] for i in ids], dtype=object) for run in runs_b]
 
-    def means(index: np.ndarray) -> tuple[float, float]:
-        g = gold[index]
-        return (
-            float(np.mean([macro_f1(g, p[index]) for p in preds_a])),
-            float(np.mean([macro_f1(g, p[index]) for p in preds_b])),
-        )
-
-    everything = np.arange(len(ids))
-    draws = np.asarray([means(index) for index in report_resamples(groups, resamples, seed)])
+    codes, weights = report_draws(groups, resamples, seed)
+    draws = np.stack(
+        [
+            np.mean([macro_f1_draws(gold, p, codes, weights) for p in preds], axis=0)
+            for preds in (preds_a, preds_b)
+        ],
+        axis=1,
+    )
     tail = (1 - level) / 2 * 100
     difference = draws[:, 0] - draws[:, 1]
-    mean_a, mean_b = means(everything)
+    mean_a, mean_b = (float(np.mean([macro_f1(gold, p) for p in preds])) for preds in (preds_a, preds_b))
     return PairedSeeds(
         axis=axis,
         n=len(ids),

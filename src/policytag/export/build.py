@@ -30,17 +30,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from policytag.config import to_dict
-from policytag.evaluation.baseline import TfidfBaseline
-from policytag.evaluation.gold import read_gold
+from policytag.data.gold import read_gold
 from policytag.export.calibration import calibrate
 from policytag.export.model_card import model_card
 from policytag.export.onnx import build_onnx
 from policytag.export.standalone import build_standalone
-from policytag.io.jsonl import read_labelled, write_jsonl
+from policytag.io.jsonl import read_labelled, row_path, write_jsonl
 from policytag.io.outputs import Output, output_folder
-from policytag.io.run_folder import BEST, RUN_METRICS, load_run_record
+from policytag.io.run_folder import BEST, RUN_METRICS, load_run_recipe, load_run_record
 from policytag.labels.schema import LabelSchema
+from policytag.modeling.baseline import TfidfBaseline
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.predict.predictor import BACKENDS, ONNX_FILE, TORCH_FILES, Predictor
 from policytag.runtime.checksum import sha256
@@ -50,8 +49,6 @@ from policytag.runtime.normalize import normalize
 from policytag.runtime.settings import SETTINGS_FILE, ExportSettings, TrainingRecord
 from policytag.runtime.tagging import softmax
 from policytag.stats.metrics import axis_metrics
-from policytag.training.config import load_run_config
-from policytag.training.data import row_path
 from policytag.version import __version__
 
 BASELINE_ROWS = "baseline-train.jsonl"
@@ -78,7 +75,7 @@ def export(
             f"{run}: no best model (best/{SETTINGS_FILE}); train first, or finish the run"
         )
     verify(best, needs=TORCH_FILES)
-    recipe = load_run_config(run)
+    recipe = load_run_recipe(run)
     output = Output(out, "export", (run, *([config.dev] if config.dev else [])), overwrite)
     with output_folder(output) as staging, tempfile.TemporaryDirectory() as scratch:
         model, tokenizer, settings = TwoHeadClassifier.load(best)
@@ -100,7 +97,7 @@ def export(
             name: fp32 if name == "torch" else Predictor(staging, settings, name) for name in BACKENDS
         }
         logits = {name: _logits(p, dev_rows, parity_texts) for name, p in backends.items()}
-        baseline_rows = _copy_baseline_rows(Path(record.train), staging / BASELINE_ROWS)
+        baseline_rows = _copy_baseline_rows(record.trained_rows(), staging / BASELINE_ROWS)
         ngrams = _ngram_model(staging, config.seed) if baseline_rows else None
         calibration, fusion = _calibration(settings, dev_rows, logits["torch"]["dev"], ngrams, config)
         labels = {"role": settings.labels.role, "domain": settings.labels.domain}
@@ -115,7 +112,7 @@ def export(
             fusion=fusion,
             policytag_version=__version__,
             training=TrainingRecord(
-                run=str(run), train=record.train, recipe=to_dict(recipe), baseline_rows=baseline_rows
+                run=str(run), train=record.train, recipe=recipe, baseline_rows=baseline_rows
             ),
         )
         _write_folder(staging, run, settings, recipe)
@@ -165,7 +162,7 @@ def _calibration(settings: ExportSettings, dev_rows: list[dict], dev_logits, ngr
     return calibration, fusion
 
 
-def _write_folder(staging: Path, run: Path, settings: ExportSettings, recipe) -> None:
+def _write_folder(staging: Path, run: Path, settings: ExportSettings, recipe: dict) -> None:
     """Settings, taxonomy, the standalone predictor, the model card and the manifest."""
     settings.write(staging)
     if (run / "taxonomy.yaml").is_file():

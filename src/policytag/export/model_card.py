@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from policytag.runtime.settings import ExportSettings
-from policytag.training.config import TrainConfig
 
 
-def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict) -> str:
+def model_card(settings: ExportSettings, recipe: dict, run_metrics: dict) -> str:
     """The card's Markdown, from the export's settings, the run's recipe and its dev metrics."""
     lines = [
         "# policytag paragraph tagger",
@@ -31,13 +30,13 @@ def model_card(settings: ExportSettings, recipe: TrainConfig, run_metrics: dict)
         "",
         "## Model",
         "",
-        f"- backbone: {recipe.backbone.kind} {recipe.backbone.name or ''}".rstrip(),
+        f"- backbone: {recipe['backbone']['kind']} {recipe['backbone'].get('name') or ''}".rstrip(),
         f"- windows: {settings.windows.max_length} tokens, stride {settings.windows.stride}; prefix "
         f"`{settings.prefix}`; normalisation {settings.normalization}",
         f"- labels: role {', '.join(settings.labels.role)}; domain {', '.join(settings.labels.domain)}",
         f"- training data: `{settings.training.train}`; run `{settings.training.run}`",
-        f"- optimiser: lr {recipe.optim.lr}, batch {recipe.optim.batch_size}, "
-        f"max steps {recipe.optim.max_steps}, seed {recipe.seed}",
+        f"- optimiser: lr {recipe['optim']['lr']}, batch {recipe['optim']['batch_size']}, "
+        f"max steps {recipe['optim']['max_steps']}, seed {recipe['seed']}",
         "",
     ]
     if run_metrics:

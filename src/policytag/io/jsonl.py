@@ -9,6 +9,7 @@ from pathlib import Path
 
 from policytag.runtime.encoding import UnreadableFile, decode_bytes
 from policytag.runtime.normalize import normalize
+from policytag.runtime.windows import heading_path
 
 
 def read_text(path: Path) -> str:
@@ -74,3 +75,8 @@ def write_jsonl(path: Path, rows: Iterable[dict], append: bool = False) -> int:
             handle.write(jsonl_line(row))
             count += 1
     return count
+
+
+def row_path(row: dict, text: str) -> list[str]:
+    """A labelled row's normalised heading path from its `section_path` or else its `section`."""
+    return heading_path(list(record_path(row)), text)

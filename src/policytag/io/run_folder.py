@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from policytag.config import read_yaml
 from policytag.runtime.checksum import sha256
 from policytag.runtime.manifest import MANIFEST
 from policytag.runtime.settings import SETTINGS_FILE
@@ -37,6 +38,7 @@ CHECKPOINT_STATE = "state.pt"  # in it: model, optimizer, schedule, RNG, positio
 RUN_CONFIG = "config.yaml"
 RUN_LOG = "log.jsonl"
 RUN_METRICS = "metrics.json"
+TRAIN_SAMPLE = "train-sample.jsonl"  # the rows trained on, when the split was sampled (data.max_train)
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,14 @@ class RunRecord:
     selection: tuple[str, ...] = ()  # more labelled files pooled with it for selection (absolute)
     taxonomy: str | None = None  # the taxonomy copied into the run folder
     format: int = RUN_FORMAT
+    sample: str | None = None  # the rows trained on, when `train` was sampled (absolute)
 
     def selection_files(self) -> list[Path]:
         return [Path(p) for p in (self.dev, *self.selection) if p]
+
+    def trained_rows(self) -> Path:
+        """The labelled rows the model learnt from: the training split, or the run's sample of it."""
+        return Path(self.sample or self.train)
 
     def __post_init__(self) -> None:
         if self.format > RUN_FORMAT:
@@ -79,8 +86,11 @@ def is_model_folder(path: Path) -> bool:
     )
 
 
-def write_run_record(run: Path, train: Path, pool: list[Path], taxonomy: str | None) -> RunRecord:
-    """`pool`: the selection files, the dev gold first (empty: no selection)."""
+def write_run_record(
+    run: Path, train: Path, pool: list[Path], taxonomy: str | None, sample: Path | None = None
+) -> RunRecord:
+    """`pool`: the selection files, the dev gold first (empty: no selection); `sample`: the
+    rows trained on when the split was sampled."""
     train = Path(train).resolve()
     files = [str(Path(p).resolve()) for p in pool]
     record = RunRecord(
@@ -90,11 +100,18 @@ def write_run_record(run: Path, train: Path, pool: list[Path], taxonomy: str | N
         files[0] if files else None,
         tuple(files[1:]),
         taxonomy,
+        sample=str(Path(sample).resolve()) if sample else None,
     )
     (Path(run) / RUN_MARKER).write_text(
         json.dumps(to_dict(record), ensure_ascii=False, indent=2), encoding="utf-8"
     )
     return record
+
+
+def load_run_recipe(run: Path) -> dict:
+    """The resolved recipe a run wrote into its folder (`config.yaml`), as written; `ConfigError`
+    naming the file when it is missing or broken."""
+    return read_yaml(Path(run) / RUN_CONFIG)
 
 
 def load_run_record(run: Path) -> RunRecord:

@@ -1,6 +1,6 @@
 """A character n-gram TF-IDF + logistic regression model as typed arrays, read with numpy alone.
 
-The n-gram model is fitted with scikit-learn (`policytag.evaluation.baseline`); an export
+The n-gram model is fitted with scikit-learn (`policytag.modeling.baseline`); an export
 carries it as plain files, so every backend and the standalone `predictor.py` read it the same
 way, and nothing is unpickled:
 

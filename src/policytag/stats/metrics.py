@@ -7,7 +7,7 @@ sample. Paragraphs without a gold label on an axis are left out of that axis.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -48,12 +48,10 @@ def bootstrap_intervals(
     level: float = 0.95,
 ) -> dict[str, list[float]]:
     """95% intervals for accuracy and macro-F1, resampling whole reports (`groups`) with replacement."""
-    gold_a, pred_a = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
-    accuracy, macro = [], []
-    for index in report_resamples(groups, resamples, seed):
-        g, p = gold_a[index], pred_a[index]
-        accuracy.append(float(np.mean(g == p)))
-        macro.append(macro_f1(g, p))
+    codes, weights = report_draws(groups, resamples, seed)
+    right = np.bincount(codes, weights=np.asarray(gold, dtype=object) == np.asarray(pred, dtype=object))
+    accuracy = (weights @ right) / np.maximum(weights @ np.bincount(codes), 1)
+    macro = macro_f1_draws(gold, pred, codes, weights)
     tail = (1 - level) / 2 * 100
     return {
         "accuracy": [float(np.percentile(accuracy, tail)), float(np.percentile(accuracy, 100 - tail))],
@@ -73,32 +71,24 @@ def paired_difference_interval(
     """Macro-F1 of `pred_a` minus that of `pred_b` on the same paragraphs: the observed
     difference, its 95% interval from resampling whole reports (`groups`) with both
     predictions scored on each resample, and the share of resamples where `a` is ahead."""
-    gold_a = np.asarray(gold, dtype=object)
-    preds = (np.asarray(pred_a, dtype=object), np.asarray(pred_b, dtype=object))
-
-    def difference(index: np.ndarray) -> float:
-        return macro_f1(gold_a[index], preds[0][index]) - macro_f1(gold_a[index], preds[1][index])
-
-    observed = difference(np.arange(len(gold_a)))
-    samples = [difference(index) for index in report_resamples(groups, resamples, seed)]
+    codes, weights = report_draws(groups, resamples, seed)
+    samples = macro_f1_draws(gold, pred_a, codes, weights) - macro_f1_draws(gold, pred_b, codes, weights)
     tail = (1 - level) / 2 * 100
     return {
-        "difference": observed,
+        "difference": macro_f1(gold, pred_a) - macro_f1(gold, pred_b),
         "low": float(np.percentile(samples, tail)),
         "high": float(np.percentile(samples, 100 - tail)),
-        "a_ahead": float(np.mean(np.asarray(samples) > 0)),
+        "a_ahead": float(np.mean(samples > 0)),
     }
 
 
-def report_resamples(groups: Sequence[str], resamples: int, seed: int) -> Iterator[np.ndarray]:
-    """Paragraph indices of `resamples` draws of whole reports (`groups`) with replacement
-    (`resample_weights`: the one report bootstrap)."""
-    by_group: dict[str, list[int]] = {}
-    for i, g in enumerate(groups):
-        by_group.setdefault(g, []).append(i)
-    members = [np.asarray(v, dtype=int) for v in by_group.values()]
-    for drawn in resample_weights(len(members), resamples, np.random.default_rng(seed)).astype(int):
-        yield np.concatenate([np.tile(members[g], c) for g, c in enumerate(drawn) if c] or [np.zeros(0, int)])
+def report_draws(groups: Sequence[str], resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The one report bootstrap: each paragraph's report (as a code 0…R−1, in order of first
+    appearance) and (resamples, R) counts of how often each report is drawn, whole reports
+    being drawn with replacement (`resample_weights`)."""
+    index: dict[str, int] = {}
+    codes = np.asarray([index.setdefault(g, len(index)) for g in groups], dtype=int)
+    return codes, resample_weights(len(index), resamples, np.random.default_rng(seed))
 
 
 def resample_weights(units: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -109,10 +99,28 @@ def resample_weights(units: int, resamples: int, rng: np.random.Generator) -> np
     return rng.multinomial(units, np.full(units, 1 / units), size=resamples).astype(float)
 
 
-def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
-    """Macro-F1 over the classes present in `gold`."""
-    g = list(gold)
-    return float(f1_score(g, list(pred), labels=sorted(set(g)), average="macro", zero_division=0))
+def macro_f1_draws(gold: Sequence, pred: Sequence, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Macro-F1 over the classes present in each draw's gold, for every row of `weights` (how
+    often each report is drawn): per report and class, true positives, gold and predicted
+    counts, then F1 = 2·tp / (gold + predicted) per class of the weighted sums."""
+    labels = {label: i for i, label in enumerate(dict.fromkeys([*gold, *pred]))}
+    g = np.asarray([labels[x] for x in gold], dtype=int)
+    p = np.asarray([labels[x] for x in pred], dtype=int)
+    counts = np.zeros((3, weights.shape[1], len(labels)))
+    np.add.at(counts[0], (codes, g), g == p)
+    np.add.at(counts[1], (codes, g), 1)
+    np.add.at(counts[2], (codes, p), 1)
+    tp, in_gold, predicted = (weights @ c for c in counts)
+    present = in_gold > 0
+    f1 = np.divide(2 * tp, in_gold + predicted, out=np.zeros_like(tp), where=present)
+    return f1.sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+
+
+def macro_f1(gold: Sequence, pred: Sequence) -> float:
+    """Macro-F1 over the classes present in `gold` (as scikit-learn's `f1_score(average="macro",
+    labels=the gold classes)`)."""
+    codes = np.zeros(len(gold), dtype=int)
+    return float(macro_f1_draws(gold, pred, codes, np.ones((1, 1)))[0])
 
 
 def reliability_bins(confidence: Sequence[float], correct: Sequence[bool], bins: int = 15) -> list[dict]:

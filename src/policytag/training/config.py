@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from policytag.config import ConfigError, apply_overrides, from_dict, read_yaml
-from policytag.io.run_folder import RUN_CONFIG, has_checkpoint
+from policytag.io.run_folder import RUN_CONFIG, has_checkpoint, load_run_recipe
 from policytag.modeling.backbone import BackboneConfig
 from policytag.runtime.windows import ContextConfig, WindowConfig
 
@@ -85,6 +85,13 @@ class OptimConfig:
 class LossConfig:
     class_weighting: Literal["none", "sqrt", "balanced"] = "sqrt"
     max_weight: float = 5.0
+    alt_share: float = 0.0  # of a domain target given to the row's acceptable second domain (`domain_alt`)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.alt_share < 0.5:
+            raise ValueError(
+                f"alt_share: {self.alt_share} is not in [0, 0.5): the label must keep the larger share"
+            )
 
 
 @dataclass(frozen=True)
@@ -166,5 +173,4 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 def load_run_config(run: Path) -> TrainConfig:
     """The resolved recipe a run wrote into its folder (`config.yaml`), typed; `ConfigError`
     naming the file when it is missing or does not fit."""
-    path = Path(run) / RUN_CONFIG
-    return from_dict(TrainConfig, read_yaml(path), source=str(path))
+    return from_dict(TrainConfig, load_run_recipe(run), source=str(Path(run) / RUN_CONFIG))

@@ -8,18 +8,17 @@ are shuffled with the seed and the epoch, so a resumed run sees the same batches
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from policytag.config import ConfigError
 from policytag.data.writer import TAXONOMY
-from policytag.io.jsonl import record_path
+from policytag.io.jsonl import row_path
 from policytag.labels.schema import LabelSchema
 from policytag.modeling.windows import WindowEncoder
 from policytag.runtime.normalize import normalize
-from policytag.runtime.windows import heading_path
 
 IGNORE = -100
 
@@ -43,17 +42,13 @@ class EncodedSet:
     domain: list[int]
     doc_ids: list[str]
     rows: list[dict]
+    domain_alt: list[int] = field(default_factory=list)  # the acceptable second domain (-100: none)
 
     def __len__(self) -> int:
         return len(self.windows)
 
     def lengths(self) -> list[int]:
         return [sum(len(w) for w in p) for p in self.windows]
-
-
-def row_path(row: dict, text: str) -> list[str]:
-    """A labelled row's normalised heading path from its `section_path` or else its `section`."""
-    return heading_path(list(record_path(row)), text)
 
 
 def encode_rows(
@@ -91,6 +86,7 @@ def encode_rows(
         domain=[label_id(domain_index, r.get("domain"), r, "domain") for r in rows],
         doc_ids=[str(r.get("doc_id", r.get("id", i))) for i, r in enumerate(rows)],
         rows=rows,
+        domain_alt=[label_id(domain_index, r.get("domain_alt"), r, "domain_alt") for r in rows],
     )
 
 
@@ -124,7 +120,13 @@ def length_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) -
 
 
 def collate(encoded: EncodedSet, indices: list[int], encoder: WindowEncoder) -> dict[str, torch.Tensor]:
-    batch = encoder.collate([encoded.windows[i] for i in indices])
-    batch["role"] = torch.tensor([encoded.role[i] for i in indices])
-    batch["domain"] = torch.tensor([encoded.domain[i] for i in indices])
-    return batch
+    return {**encoder.collate([encoded.windows[i] for i in indices]), **labels(encoded, indices)}
+
+
+def labels(encoded: EncodedSet, indices: list[int]) -> dict[str, torch.Tensor]:
+    """The batch's label ids per axis, and each row's second domain (-100 where unlabelled or none)."""
+    return {
+        "role": torch.tensor([encoded.role[i] for i in indices]),
+        "domain": torch.tensor([encoded.domain[i] for i in indices]),
+        "domain_alt": torch.tensor([encoded.domain_alt[i] for i in indices]),
+    }

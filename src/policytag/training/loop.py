@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from policytag.io.jsonl import read_labelled
-from policytag.io.run_folder import BEST, CHECKPOINT, write_run_record
+from policytag.io.jsonl import read_labelled, write_jsonl
+from policytag.io.run_folder import BEST, CHECKPOINT, TRAIN_SAMPLE, write_run_record
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.modeling.windows import WindowEncoder
 from policytag.training import distributed, setup
@@ -114,7 +114,8 @@ def _build(config: TrainConfig, run: Path, command: list[str], resume: bool, gro
     build the backbone and two heads, and encode training and selection rows."""
     train_path = config.data.train_file()
     train_rows = read_labelled(train_path)
-    if config.data.max_train and len(train_rows) > config.data.max_train:
+    sampled = bool(config.data.max_train and len(train_rows) > config.data.max_train)
+    if sampled:
         train_rows = random.Random(config.seed).sample(train_rows, config.data.max_train)
     pool = config.data.selection_files()
     dev_rows = [row for path in pool for row in read_labelled(path)] if group.is_main else []
@@ -122,7 +123,9 @@ def _build(config: TrainConfig, run: Path, command: list[str], resume: bool, gro
     if not resume and group.is_main:
         write_provenance(run, config, command, [train_path, *pool])
         shutil.copyfile(config.data.dataset / TAXONOMY, run / TAXONOMY)
-        write_run_record(run, train_path, pool, TAXONOMY)
+        if sampled:  # the rows learnt from, for the export's n-gram model and evaluate's baseline
+            write_jsonl(run / TRAIN_SAMPLE, train_rows)
+        write_run_record(run, train_path, pool, TAXONOMY, run / TRAIN_SAMPLE if sampled else None)
     encoder_model, tokenizer = setup.backbone(config, train_rows, group)
     model = TwoHeadClassifier(encoder_model, list(schema.role), list(schema.domain), dropout=config.dropout)
     prefix = config.backbone.text_prefix

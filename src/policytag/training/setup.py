@@ -14,6 +14,7 @@ from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.training import distributed
 from policytag.training.config import TrainConfig
 from policytag.training.data import IGNORE, EncodedSet, class_weights
+from policytag.training.step import AlternativeLoss
 
 
 def device(choice: str) -> torch.device:
@@ -102,7 +103,9 @@ def losses(
         weights = class_weights(
             getattr(train_set, axis), len(labels), config.loss.class_weighting, config.loss.max_weight
         )
-        result[axis] = nn.CrossEntropyLoss(
-            weight=weights.to(device) if weights is not None else None, ignore_index=IGNORE
-        )
+        weight = weights.to(device) if weights is not None else None
+        if axis == "domain" and config.loss.alt_share:
+            result[axis] = AlternativeLoss(weight, config.loss.alt_share)
+        else:
+            result[axis] = nn.CrossEntropyLoss(weight=weight, ignore_index=IGNORE)
     return result

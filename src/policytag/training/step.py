@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from policytag.modeling.windows import WindowEncoder
-from policytag.training.data import IGNORE, EncodedSet, collate, length_batches
+from policytag.training.data import IGNORE, EncodedSet, collate, labels, length_batches
 from policytag.training.frozen import FrozenStates
 
 
@@ -34,10 +34,7 @@ def make_batch(
     """Token ids (or the frozen layers' cached states) and both axes' labels."""
     if frozen is None:
         return collate(train_set, indices, windows)
-    batch = frozen.collate(indices)
-    batch["role"] = torch.tensor([train_set.role[i] for i in indices])
-    batch["domain"] = torch.tensor([train_set.domain[i] for i in indices])
-    return batch
+    return {**frozen.collate(indices), **labels(train_set, indices)}
 
 
 class Stepper:
@@ -70,7 +67,7 @@ class Stepper:
                 self.from_layer,
             )
         loss = _masked(self.losses["role"], role_logits, batch["role"]) + _masked(
-            self.losses["domain"], domain_logits, batch["domain"]
+            self.losses["domain"], domain_logits, batch["domain"], batch["domain_alt"]
         )
         loss.backward()
         nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
@@ -93,11 +90,38 @@ def check_finite(loss: torch.Tensor, step: int) -> None:
         )
 
 
-def _masked(loss_fn: nn.Module, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """The axis's loss, or zero when no paragraph of the batch is labelled on it."""
-    if bool((labels != IGNORE).any()):
-        return loss_fn(logits.float(), labels)
-    return logits.sum() * 0.0
+class AlternativeLoss(nn.Module):
+    """Cross-entropy against a soft target where a row has an acceptable second domain
+    (`domain_alt`): `1 − share` on its label and `share` on the alternative; a plain one-hot
+    target elsewhere. Class weights as in `nn.CrossEntropyLoss`, averaged over the rows."""
+
+    def __init__(self, weight: torch.Tensor | None, share: float) -> None:
+        super().__init__()
+        self.register_buffer("weight", weight)
+        self.share = share
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, alt: torch.Tensor) -> torch.Tensor:
+        keep = labels != IGNORE
+        logits, labels, alt = logits[keep], labels[keep], alt[keep]
+        n = logits.shape[-1]
+        target = nn.functional.one_hot(labels, n).float()
+        second = nn.functional.one_hot(alt.clamp(min=0), n).float()
+        target = torch.where(
+            (alt != IGNORE)[:, None], (1 - self.share) * target + self.share * second, target
+        )
+        return nn.functional.cross_entropy(logits, target, weight=self.weight)
+
+
+def _masked(
+    loss_fn: nn.Module, logits: torch.Tensor, labels: torch.Tensor, alt: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The axis's loss (with the second domains where the loss reads them), or zero when no
+    paragraph of the batch is labelled on the axis."""
+    if not bool((labels != IGNORE).any()):
+        return logits.sum() * 0.0
+    if isinstance(loss_fn, AlternativeLoss):
+        return loss_fn(logits.float(), labels, alt)
+    return loss_fn(logits.float(), labels)
 
 
 def maybe_compile(model: nn.Module, setting: str, device: torch.device) -> None:
