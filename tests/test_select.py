@@ -279,3 +279,22 @@ def test_a_held_out_row_whose_report_id_is_a_bare_year_excludes_its_report_not_e
     assert exclusions.reason(other) is None
     assert exclusions.reason(same_report) == "dev or held-out report"
     assert exclusions.reason({**other, "text": "宁波的一段。"}) == "labelled or excluded"
+
+
+def test_exclusions_read_once_follow_a_labelled_file_that_changes(tmp_path, prepare_config):
+    from policytag.review.exclusions import build_exclusions
+
+    (tmp_path / "annotations").mkdir()
+    labelled = tmp_path / "annotations" / "mine.jsonl"
+    labelled.write_text(
+        json.dumps({"id": "a", "text": "全年新增就业岗位一万个。"}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    first = build_exclusions(tmp_path, [], prepare_config)
+    first.allows({"id": "x", "doc_id": "d", "text": "全年新增就业岗位一万个。"})
+    assert build_exclusions(tmp_path, [], prepare_config).refused == {}  # each call counts afresh
+    row = {"id": "y", "doc_id": "d", "text": "新建改建农村公路三百公里。"}
+    assert build_exclusions(tmp_path, [], prepare_config).allows(row)
+    with labelled.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "b", "text": row["text"]}, ensure_ascii=False) + "\n")
+    assert not build_exclusions(tmp_path, [], prepare_config).allows(row)

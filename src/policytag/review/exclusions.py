@@ -77,19 +77,47 @@ def _report_key(row: dict) -> tuple | None:
 
 def build_exclusions(repo_data: Path, extra: list[Path], config: PrepareConfig) -> Exclusions:
     """The exclusions of the module docstring, from the repository's `data/` folder and `extra` files."""
-    exclusions = Exclusions()
-    gold = repo_data / "gold"
-    if (gold / "dev.jsonl").is_file():
-        exclusions.add_rows(read_labelled(gold / "dev.jsonl"), reports=True, near=True)
-    if (gold / "dev-reports").is_dir():
-        paragraphs, _ = read_paragraphs([gold / "dev-reports"], dataclasses.replace(config, workers=1))
-        exclusions.add_rows(paragraphs, reports=True, near=True)
-    for path in sorted((repo_data / "annotations").glob("*.jsonl")):
-        held_out = "heldout" in path.name
-        exclusions.add_rows(read_labelled(path), reports=held_out, near=held_out)
+    base = _repository_exclusions(Path(repo_data), config)
+    exclusions = dataclasses.replace(
+        base,
+        ids=set(base.ids),
+        texts=set(base.texts),
+        reports=set(base.reports),
+        report_keys=set(base.report_keys),
+        near=base.near.copy() if extra else base.near,  # `match` only reads it
+        refused=Counter(),
+    )
     for path in extra:
         exclusions.add_rows(_rows(path), reports="heldout" in path.name, near=True)
     return exclusions
+
+
+_BUILT: dict[tuple, Exclusions] = {}  # the last repository's exclusions, while its files are unchanged
+
+
+def _repository_exclusions(repo_data: Path, config: PrepareConfig) -> Exclusions:
+    """The dev gold, its reports and the labelled files of `repo_data`, read once per process for
+    as long as none of those files changes (size and modification time)."""
+    gold = repo_data / "gold"
+    files = [
+        gold / "dev.jsonl",
+        *sorted(gold.glob("dev-reports/*")),
+        *sorted(repo_data.glob("annotations/*.jsonl")),
+    ]
+    key = (repr(config), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file()))
+    if key not in _BUILT:
+        exclusions = Exclusions()
+        if (gold / "dev.jsonl").is_file():
+            exclusions.add_rows(read_labelled(gold / "dev.jsonl"), reports=True, near=True)
+        if (gold / "dev-reports").is_dir():
+            paragraphs, _ = read_paragraphs([gold / "dev-reports"], dataclasses.replace(config, workers=1))
+            exclusions.add_rows(paragraphs, reports=True, near=True)
+        for path in sorted((repo_data / "annotations").glob("*.jsonl")):
+            held_out = "heldout" in path.name
+            exclusions.add_rows(read_labelled(path), reports=held_out, near=held_out)
+        _BUILT.clear()
+        _BUILT[key] = exclusions
+    return _BUILT[key]
 
 
 def _rows(path: Path) -> list[dict]:

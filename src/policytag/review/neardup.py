@@ -48,6 +48,13 @@ class NearDuplicates:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def copy(self) -> NearDuplicates:
+        """An independent index with the same texts (adding to it leaves this one as it is)."""
+        twin = NearDuplicates([], self.threshold, self.k)
+        twin.texts, twin.sizes = list(self.texts), list(self.sizes)
+        twin.index.update((gram, list(numbers)) for gram, numbers in self.index.items())
+        return twin
+
     def match(self, text: str) -> str | None:
         """The first reference text whose Jaccard similarity with `text` reaches the threshold."""
         grams = shingles(text, self.k)
