@@ -99,11 +99,8 @@ def _repository_exclusions(repo_data: Path, config: PrepareConfig) -> Exclusions
     """The dev gold, its reports and the labelled files of `repo_data`, read once per process for
     as long as none of those files changes (size and modification time)."""
     gold = repo_data / "gold"
-    files = [
-        gold / "dev.jsonl",
-        *sorted(gold.glob("dev-reports/*")),
-        *sorted(repo_data.glob("annotations/*.jsonl")),
-    ]
+    labelled = sorted((repo_data / "annotations").glob("*.jsonl"))
+    files = [gold / "dev.jsonl", *sorted(gold.glob("dev-reports/*")), *labelled]
     key = (repr(config), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file()))
     if key not in _BUILT:
         exclusions = Exclusions()
@@ -112,7 +109,7 @@ def _repository_exclusions(repo_data: Path, config: PrepareConfig) -> Exclusions
         if (gold / "dev-reports").is_dir():
             paragraphs, _ = read_paragraphs([gold / "dev-reports"], dataclasses.replace(config, workers=1))
             exclusions.add_rows(paragraphs, reports=True, near=True)
-        for path in sorted((repo_data / "annotations").glob("*.jsonl")):
+        for path in labelled:  # the files the key was made from
             held_out = "heldout" in path.name
             exclusions.add_rows(read_labelled(path), reports=held_out, near=held_out)
         _BUILT.clear()
