@@ -96,7 +96,7 @@ def dataset(tmp_path_factory):
     from policytag.data.prepare import load_prepare_config, prepare
 
     out = tmp_path_factory.mktemp("prepared")
-    corpus = json.dumps([str(DATA / "annotations" / "corpus.jsonl")])  # as the main job adds them
+    corpus = json.dumps([str(DATA / "annotations" / "corpus.jsonl")])  # the first of main_job.LABELLED
     prepare(
         [DATA / "raw"],
         out,

@@ -25,7 +25,7 @@ from policytag.config import CONFIGS, SAMPLE, shipped
 from policytag.io.outputs import Output, OutputRefused, check_place, claim_folder, set_aside
 
 ANNOTATIONS = ("sample.jsonl",)  # hand labels of the sample's own reports
-LABELLED = ("corpus.jsonl",)  # hand-labelled corpus paragraphs, without their reports
+LABELLED = ("corpus.jsonl", "corpus-round3.jsonl")  # hand-labelled corpus paragraphs, without their reports
 
 
 def with_shipped_paths(config, dataset: Path):
