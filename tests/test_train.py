@@ -314,3 +314,39 @@ def test_a_second_domain_takes_its_share_of_the_target_and_rows_without_one_stay
     assert AlternativeLoss(None, 0.3)(logits, labels, torch.full((3,), IGNORE)) == pytest.approx(plain.item())
     with pytest.raises(ValueError, match="alt_share"):
         LossConfig(alt_share=0.5)
+
+
+def test_a_budget_shorter_than_an_epoch_caches_only_the_paragraphs_its_batches_read():
+    from policytag.training.step import epoch_batches, reached_rows
+
+    lengths = [(i * 37) % 50 + 1 for i in range(100)]
+    first = epoch_batches(lengths, 8, 13, 0, True)
+    reached = reached_rows(lengths, 8, 13, True, 5)
+    assert reached == sorted(i for batch in first[:5] for i in batch) and len(reached) == 40
+    assert reached_rows(lengths, 8, 13, True, len(first)) is None  # a whole epoch: every paragraph
+
+
+def test_the_frozen_cache_of_some_paragraphs_equals_theirs_in_the_whole_cache(dataset):
+    from policytag.modeling.backbone import BackboneConfig, load_backbone
+    from policytag.modeling.classifier import TwoHeadClassifier
+    from policytag.modeling.windows import WindowEncoder
+    from policytag.runtime.windows import WindowConfig
+    from policytag.training.data import encode_rows
+    from policytag.training.frozen import FrozenStates
+
+    torch.manual_seed(0)
+    encoder, tokenizer = load_backbone(BackboneConfig(kind="tiny"))
+    model = TwoHeadClassifier(encoder, ["a"], ["x"]).eval()
+    windows = WindowEncoder(tokenizer, "", WindowConfig(max_length=32, stride=8, max_windows=3))
+    texts = [
+        "全年地区生产总值增长5%。",
+        "存在的问题：部分企业经营困难。" * 6,
+        "力争新开工项目40个。",
+        "加快建设。",
+    ]
+    encoded = encode_rows([{"text": t} for t in texts], windows, ["a"], ["x"])
+    whole = FrozenStates.compute(model, encoded, windows, 1, torch.device("cpu"))
+    some = FrozenStates.compute(model, encoded, windows, 1, torch.device("cpu"), only=[1, 3])
+    assert some.states[0] is None and some.states[2] is None
+    for i in (1, 3):
+        assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(whole.states[i], some.states[i]))

@@ -4,7 +4,8 @@ With the embeddings and the lowest k layers frozen, a window's states after laye
 never change during training; recomputing them every step is wasted work (on 2 CPU
 cores, half of the forward pass of the default recipe). They are computed once, in
 eval mode (so without dropout in the frozen layers), and each step runs only the
-layers above.
+layers above. A step budget shorter than an epoch reads only some paragraphs: only
+theirs are computed.
 """
 
 from __future__ import annotations
@@ -33,10 +34,13 @@ class FrozenStates:
         layers: int,
         device: torch.device,
         batch_size: int = 32,
+        only: list[int] | None = None,
     ) -> FrozenStates:
+        """The states of every paragraph's windows, or of the paragraphs `only` names."""
         was_training = model.training
         model.eval()
-        order = sorted(range(len(encoded)), key=encoded.lengths().__getitem__)
+        reached = range(len(encoded)) if only is None else only
+        order = sorted(reached, key=encoded.lengths().__getitem__)
         states: list[list[torch.Tensor] | None] = [None] * len(encoded)
         for start in tqdm(
             range(0, len(order), batch_size), desc="frozen layers, once", unit="batch", leave=False

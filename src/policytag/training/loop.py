@@ -28,7 +28,14 @@ from policytag.training.data import TAXONOMY, EncodedSet, dataset_schema, encode
 from policytag.training.frozen import FrozenStates
 from policytag.training.run import RunLog, write_provenance
 from policytag.training.selection import Selector, final_metrics
-from policytag.training.step import Stepper, check_finite, epoch_batches, make_batch, maybe_compile
+from policytag.training.step import (
+    Stepper,
+    check_finite,
+    epoch_batches,
+    make_batch,
+    maybe_compile,
+    reached_rows,
+)
 
 
 @dataclass
@@ -142,13 +149,22 @@ def _optimisation(parts: Parts, config: TrainConfig, group, device: torch.device
 
     model, train_set = parts.model, parts.train_set
     setup.freeze(model, config)
-    frozen = None
-    if config.speed.cache_frozen and config.optim.freeze_layers:
-        frozen = FrozenStates.compute(model, train_set, parts.windows, config.optim.freeze_layers, device)
-    maybe_compile(model, config.speed.compile, device)
-    optimizer = setup.optimizer(model, config, device)
     steps_per_epoch = -(-len(train_set) // config.optim.batch_size) // group.world
     total = config.optim.max_steps or steps_per_epoch * config.optim.epochs
+    frozen = None
+    if config.speed.cache_frozen and config.optim.freeze_layers:
+        only = reached_rows(
+            train_set.lengths(),
+            config.optim.batch_size,
+            config.seed,
+            config.speed.length_buckets,
+            total * group.world,
+        )
+        frozen = FrozenStates.compute(
+            model, train_set, parts.windows, config.optim.freeze_layers, device, only=only
+        )
+    maybe_compile(model, config.speed.compile, device)
+    optimizer = setup.optimizer(model, config, device)
     schedule = get_linear_schedule_with_warmup(optimizer, int(config.optim.warmup_ratio * total), total)
     return Optimisation(optimizer, schedule, setup.losses(train_set, model, config, device), frozen, total)
 

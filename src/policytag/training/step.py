@@ -28,6 +28,16 @@ def epoch_batches(
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def reached_rows(
+    lengths: list[int], batch_size: int, seed: int, by_length: bool, batches: int
+) -> list[int] | None:
+    """The paragraphs that the first `batches` batches read (None: all, the budget spans an epoch)."""
+    first = epoch_batches(lengths, batch_size, seed, 0, by_length)
+    if batches >= len(first):
+        return None
+    return sorted(i for batch in first[:batches] for i in batch)
+
+
 def make_batch(
     train_set: EncodedSet, indices: list[int], windows: WindowEncoder, frozen: FrozenStates | None
 ) -> dict[str, torch.Tensor]:
