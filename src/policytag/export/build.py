@@ -92,11 +92,15 @@ def export(
             config.seed,
         )
         fp32 = Predictor(staging, settings, "torch")
-        settings = dataclasses.replace(settings, int8=_int8_settings(fp32, dev_rows, parity_texts))
+        int8, fp32_dev = _int8_settings(fp32, dev_rows, parity_texts)
+        settings = dataclasses.replace(settings, int8=int8)
         backends = {
             name: fp32 if name == "torch" else Predictor(staging, settings, name) for name in BACKENDS
         }
-        logits = {name: _logits(p, dev_rows, parity_texts) for name, p in backends.items()}
+        logits = {
+            name: _logits(p, dev_rows, parity_texts, fp32_dev if name == "torch" else None)
+            for name, p in backends.items()
+        }
         baseline_rows = _copy_baseline_rows(record.trained_rows(), staging / BASELINE_ROWS)
         ngrams = _ngram_model(staging, config.seed) if baseline_rows else None
         calibration, fusion = _calibration(settings, dev_rows, logits["torch"]["dev"], ngrams, config)
@@ -112,7 +116,11 @@ def export(
             fusion=fusion,
             policytag_version=__version__,
             training=TrainingRecord(
-                run=str(run), train=record.train, recipe=recipe, baseline_rows=baseline_rows
+                run=str(run),
+                train=record.train,
+                recipe=recipe,
+                baseline_rows=baseline_rows,
+                selection_reports=tuple(sorted({str(r["doc_id"]) for r in dev_rows if r.get("doc_id")})),
             ),
         )
         _write_folder(staging, run, settings, recipe)
@@ -187,19 +195,28 @@ def _copy_baseline_rows(train: Path, target: Path) -> str | None:
     return target.name
 
 
-def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: ParityTexts) -> dict:
-    """The down-projection input channels that the int8 backend keeps fp32, found by
-    running the fp32 model over the dev texts and the first 256 parity paragraphs."""
+def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: ParityTexts) -> tuple[dict, tuple]:
+    """The down-projection input channels that the int8 backend keeps fp32, found by running
+    the fp32 model over the dev rows (each with its heading path) and the first 256 parity
+    paragraphs; and the fp32 dev logits of that same pass."""
     from policytag.predict.torch_backend import OUTLIER_FACTOR, full_range_activations, outlier_channels
 
-    texts = [normalize(r["text"]) for r in dev_rows] + parity_texts.texts[:256]
-    found = outlier_channels(fp32.tagger.run.model, lambda: fp32.tagger.logits(texts))
-    return {
+    texts = [normalize(r["text"]) for r in dev_rows]
+    paths = [row_path(r, t) for r, t in zip(dev_rows, texts)]
+    seen = {}
+
+    def feed() -> None:
+        seen["dev"] = fp32.tagger.logits(texts, paths)
+        fp32.tagger.logits(parity_texts.texts[:256], parity_texts.paths[:256])
+
+    found = outlier_channels(fp32.tagger.run.model, feed)
+    settings = {
         "outlier_channels": found,
         "outlier_factor": OUTLIER_FACTOR,
-        "calibration_paragraphs": len(texts),
+        "calibration_paragraphs": len(texts) + min(256, len(parity_texts)),
         "full_range_activations_at_export": full_range_activations(),
     }
+    return settings, seen["dev"]
 
 
 @dataclass(frozen=True)
@@ -222,12 +239,15 @@ def _parity_texts(path: Path, n: int, seed: int) -> ParityTexts:
     return ParityTexts(texts, [row_path(r, t) for r, t in zip(rows, texts)])
 
 
-def _logits(predictor: Predictor, dev_rows: list[dict], parity: ParityTexts) -> dict:
+def _logits(
+    predictor: Predictor, dev_rows: list[dict], parity: ParityTexts, dev: tuple | None = None
+) -> dict:
     """Per-paragraph logits on the dev gold (each row read with its own heading path, as `evaluate`
-    reads gold) and the parity paragraphs (each with its dataset heading path), and the speed on
-    the latter."""
-    texts = [normalize(r["text"]) for r in dev_rows]
-    dev = predictor.tagger.logits(texts, [row_path(r, t) for r, t in zip(dev_rows, texts)])
+    reads gold; `dev` when already computed) and the parity paragraphs (each with its dataset
+    heading path), and the speed on the latter."""
+    if dev is None:
+        texts = [normalize(r["text"]) for r in dev_rows]
+        dev = predictor.tagger.logits(texts, [row_path(r, t) for r, t in zip(dev_rows, texts)])
     started, role, domain = time.perf_counter(), [], []
     for start in tqdm(range(0, len(parity), 256), desc=f"parity {predictor.backend}", leave=False):
         r, d = predictor.tagger.logits(parity.texts[start : start + 256], parity.paths[start : start + 256])
