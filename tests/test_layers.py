@@ -29,7 +29,13 @@ LAYERS = (
     ("evaluation",),
     ("review", "findings"),  # labelling rounds (predict, data, labels); result summaries (evaluation's plots)
     ("export",),  # ONNX, calibration, model card, manifest, standalone builder
-    ("main_job", "experiments", "cli", "__init__"),  # the commands: the main job, sweeps, the CLI
+    (
+        "main_job",
+        "experiments",
+        "distill",
+        "cli",
+        "__init__",
+    ),  # the commands: main job, sweeps, students, CLI
 )
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 # What the runtime may import beyond the standard library (and the standalone module needs).

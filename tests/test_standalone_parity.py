@@ -64,20 +64,26 @@ def shipped_reports() -> list[str]:
     return sorted(str(p) for p in found)
 
 
-@pytest.mark.slow
-def test_standalone_tags_equal_the_packages_on_every_shipped_report(tiny_export, tmp_path):
-    reports = shipped_reports()
-    assert sum(r.endswith(".md") for r in reports) == 48 and sum("dev-reports" in r for r in reports) == 20
+def standalone_tags(export, reports: list[str], tmp_path) -> dict[str, list[dict]]:
+    """Per report, the tags of the export's standalone predictor.py, run where policytag and torch
+    cannot be imported."""
     listing = tmp_path / "reports.json"
     listing.write_text(json.dumps(reports, ensure_ascii=False), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-I", "-c", ISOLATED, str(tiny_export), str(listing)],
+        [sys.executable, "-I", "-c", ISOLATED, str(export), str(listing)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    alone = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.slow
+def test_standalone_tags_equal_the_packages_on_every_shipped_report(tiny_export, tmp_path):
+    reports = shipped_reports()
+    assert sum(r.endswith(".md") for r in reports) == 48 and sum("dev-reports" in r for r in reports) == 20
+    alone = standalone_tags(tiny_export, reports, tmp_path)
 
     package = Predictor.load(tiny_export, backend="onnx-int8")
     total = 0

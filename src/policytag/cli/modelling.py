@@ -161,6 +161,45 @@ def export(
 
 
 @app.command()
+def distill(
+    teacher: Annotated[Path, typer.Argument(help="The teacher: an export folder.")],
+    corpus: Annotated[
+        list[Path], typer.Argument(help="Reports to distil on: folders, files, archives, paragraphs.jsonl.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The student's run folder (new or empty).")],
+    recipe: Annotated[
+        Path, typer.Option(help="The student's training recipe: a YAML file or a name in configs/train/.")
+    ] = Path("student"),
+    labelled: Annotated[
+        Path | None,
+        typer.Option(help="Prepared dataset of hand labels (default: the teacher's training dataset)."),
+    ] = None,
+    paragraphs: Annotated[int, typer.Option(help="Corpus paragraphs the teacher tags, at most.")] = 10_000,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a student recipe key: --set optim.lr=1e-4")
+    ] = None,
+) -> None:
+    """Train a smaller student on a teacher export's probabilities for corpus paragraphs, with the
+    hand labels; never on dev, held-out or selection reports. Export the run as any other."""
+    from policytag.distill import DistillConfig
+    from policytag.distill import distill as run_distill
+
+    try:
+        metrics = run_distill(
+            teacher,
+            corpus,
+            out,
+            recipe_path(recipe, "train"),
+            labelled,
+            overrides,
+            DistillConfig(paragraphs=paragraphs),
+        )
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        fail(str(err))
+    printing.train(metrics, out)
+
+
+@app.command()
 def compare(
     folders: Annotated[list[Path], typer.Argument(help="Run folders or `evaluate` output folders.")],
     seeds: Annotated[

@@ -51,6 +51,7 @@ class RunRecord:
     taxonomy: str | None = None  # the taxonomy copied into the run folder
     format: int = RUN_FORMAT
     sample: str | None = None  # the rows trained on, when `train` was sampled (absolute)
+    soft: tuple[str, ...] = ()  # teacher-tagged rows trained on besides the split (absolute)
 
     def selection_files(self) -> list[Path]:
         return [Path(p) for p in (self.dev, *self.selection) if p]
@@ -87,10 +88,15 @@ def is_model_folder(path: Path) -> bool:
 
 
 def write_run_record(
-    run: Path, train: Path, pool: list[Path], taxonomy: str | None, sample: Path | None = None
+    run: Path,
+    train: Path,
+    pool: list[Path],
+    taxonomy: str | None,
+    sample: Path | None = None,
+    soft: tuple[Path, ...] = (),
 ) -> RunRecord:
     """`pool`: the selection files, the dev gold first (empty: no selection); `sample`: the
-    rows trained on when the split was sampled."""
+    rows trained on when the split was sampled; `soft`: teacher-tagged rows trained on too."""
     train = Path(train).resolve()
     files = [str(Path(p).resolve()) for p in pool]
     record = RunRecord(
@@ -101,6 +107,7 @@ def write_run_record(
         tuple(files[1:]),
         taxonomy,
         sample=str(Path(sample).resolve()) if sample else None,
+        soft=tuple(str(Path(p).resolve()) for p in soft),
     )
     (Path(run) / RUN_MARKER).write_text(
         json.dumps(to_dict(record), ensure_ascii=False, indent=2), encoding="utf-8"

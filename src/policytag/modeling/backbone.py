@@ -22,10 +22,13 @@ class BackboneConfig:
     prefix: str | None = None  # text prefix; defaults to `query: ` for e5, none otherwise
     trim_vocabulary: bool = True  # e5 only: keep the pieces the corpus uses (see trim.py, data.vocabulary)
     attention: Literal["sdpa", "eager"] = "sdpa"
+    layers: int | None = None  # keep only the lowest N encoder layers (a smaller, faster student)
 
     def __post_init__(self) -> None:
         if self.kind == "hub" and not self.name:
             raise ValueError("name: a hub id or local folder is required when kind is hub")
+        if self.layers is not None and self.layers < 1:
+            raise ValueError("layers: 1 or more (null: all of the backbone's layers)")
 
     @property
     def text_prefix(self) -> str:
@@ -46,3 +49,16 @@ def load_backbone(config: BackboneConfig):
     tokenizer = AutoTokenizer.from_pretrained(source)
     encoder = AutoModel.from_pretrained(source, add_pooling_layer=False, attn_implementation=config.attention)
     return encoder, tokenizer
+
+
+def keep_layers(encoder, layers: int | None):
+    """The encoder cut to its lowest `layers` layers, its config saying so (so it reloads with
+    that many); unchanged for None. `ValueError` when it has fewer."""
+    if layers is None:
+        return encoder
+    stack = encoder.encoder.layer
+    if layers > len(stack):
+        raise ValueError(f"backbone.layers: {layers}, but the encoder has {len(stack)} layers")
+    encoder.encoder.layer = stack[:layers]
+    encoder.config.num_hidden_layers = layers
+    return encoder

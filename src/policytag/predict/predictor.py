@@ -24,7 +24,14 @@ from policytag.runtime.ngrams import CharNgrams
 from policytag.runtime.normalize import normalize
 from policytag.runtime.onnx import ONNX_FILE
 from policytag.runtime.settings import SETTINGS_FILE, Calibration, ExportSettings, load_settings
-from policytag.runtime.tagging import Tag, TextTagger, file_tokenizer, paragraph_inputs, place
+from policytag.runtime.tagging import (
+    Tag,
+    TextTagger,
+    context_paths,
+    file_tokenizer,
+    paragraph_inputs,
+    place,
+)
 
 __all__ = ["BACKENDS", "ONNX_FILE", "SETTINGS_FILE", "Predictor", "check_backend"]
 
@@ -135,6 +142,12 @@ class Predictor:
         `sections[i]`, when given, is text i's heading path (a list of headings, top first, one
         string or None); the model reads it before the text (`ValueError` on a length mismatch)."""
         return self.tagger.tag_raw(checked_texts(texts), sections, normalize)
+
+    def probabilities(self, texts: list[str], sections: list | None = None):
+        """`(role, domain)`: per raw text, the calibrated probability of every label (numpy arrays,
+        columns in the order of `settings.labels`), as `predict` computes them before its top picks."""
+        normalised = [normalize(t or "") for t in checked_texts(texts)]
+        return self.tagger.probabilities(normalised, context_paths(sections, normalised, normalize))
 
     def predict_batched(
         self, texts: list[str], sections: list | None = None, desc: str = "tagging", batch: int = 256

@@ -57,6 +57,7 @@ class TrainingRecord:
     train: str | None = None  # the training split (absolute path at export time)
     recipe: dict[str, Any] = field(default_factory=dict)  # the run's resolved recipe
     baseline_rows: str | None = None  # file in the export: the baseline's training rows
+    selection_reports: tuple[str, ...] = ()  # reports of the rows calibration and fusion were chosen on
 
 
 @dataclass(frozen=True)

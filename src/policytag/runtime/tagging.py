@@ -233,6 +233,14 @@ class TextTagger:
 
     def tag(self, texts: list[str], paths: list[list[str]] | None = None) -> list[Tag]:
         """Tags for normalised texts, each read with its heading path where `paths` is given."""
+        role_p, domain_p = self.probabilities(texts, paths)
+        return make_tags(texts, role_p, domain_p, self.labels.role, self.labels.domain, self.calibration)
+
+    def probabilities(
+        self, texts: list[str], paths: list[list[str]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated (and fused) probabilities of every role and domain, per normalised text, in
+        the order of the export's labels; zeros for an empty text."""
         where = [i for i, t in enumerate(texts) if t]
         role_p = np.zeros((len(texts), len(self.labels.role)), dtype=np.float32)
         domain_p = np.zeros((len(texts), len(self.labels.domain)), dtype=np.float32)
@@ -252,4 +260,4 @@ class TextTagger:
                         self.fusion[axis],
                         self.fusion_temperature.get(axis, 1.0),
                     )
-        return make_tags(texts, role_p, domain_p, self.labels.role, self.labels.domain, self.calibration)
+        return role_p, domain_p

@@ -24,6 +24,7 @@ class DataConfig:
     dev: Path | None = Path("data/gold/dev.jsonl")  # gold paragraphs for model selection
     selection: tuple[Path, ...] = ()  # more held-out labelled files pooled with `dev` for selection
     max_train: int | None = None  # cap on training paragraphs (seeded sample), for quick runs
+    soft: tuple[Path, ...] = ()  # teacher-tagged rows (`soft_role`, `soft_domain`), trained with the split
     vocabulary: Path | None = Path("data/e5-corpus-pieces.txt")  # pieces kept when trimming
 
     def train_file(self) -> Path:
@@ -40,6 +41,9 @@ class DataConfig:
         for extra in self.selection:
             if not extra.is_file():
                 raise FileNotFoundError(f"{extra}: no such labelled file (data.selection)")
+        for extra in self.soft:
+            if not extra.is_file():
+                raise FileNotFoundError(f"{extra}: no such teacher-tagged file (data.soft)")
         if self.selection and self.dev is None:
             raise FileNotFoundError("data.selection needs data.dev: the pool starts with the dev gold")
         return path

@@ -1,7 +1,8 @@
 """Training data: labelled JSONL → token windows and label ids, batched by length.
 
 Labels missing on one axis become -100, so that paragraph still trains the other
-head. Batches group paragraphs of similar length (little padding is computed) and
+head. A teacher-tagged row (`policytag distill`) carries soft targets instead: per axis a
+mapping of labels to the teacher's probabilities (`soft_role`, `soft_domain`). Batches group paragraphs of similar length (little padding is computed) and
 are shuffled with the seed and the epoch, so a resumed run sees the same batches.
 """
 
@@ -43,6 +44,7 @@ class EncodedSet:
     doc_ids: list[str]
     rows: list[dict]
     domain_alt: list[int] = field(default_factory=list)  # the acceptable second domain (-100: none)
+    soft: dict[str, list[list[float] | None]] = field(default_factory=dict)  # axis → per row, or None
 
     def __len__(self) -> int:
         return len(self.windows)
@@ -71,6 +73,23 @@ def encode_rows(
             raise ValueError(f"row {row.get('id')}: unknown {axis} label {label!r}")
         return index[label]
 
+    def soft_target(index: dict[str, int], row: dict, axis: str) -> list[float] | None:
+        given = row.get(f"soft_{axis}")
+        if given is None:
+            return None
+        if not isinstance(given, dict) or not given or set(given) - set(index):
+            raise ValueError(
+                f"row {row.get('id')}: soft_{axis} must map labels of the taxonomy to probabilities, "
+                f"got {str(given)[:80]}"
+            )
+        target = [0.0] * len(index)
+        for label, p in given.items():
+            target[index[label]] = float(p)
+        total = sum(target)
+        if not total > 0:
+            raise ValueError(f"row {row.get('id')}: soft_{axis} sums to {total}")
+        return [t / total for t in target]
+
     texts = [normalize(r["text"]) for r in rows]
     paths = None
     if encoder.framing.path_budget:
@@ -87,6 +106,11 @@ def encode_rows(
         doc_ids=[str(r.get("doc_id", r.get("id", i))) for i, r in enumerate(rows)],
         rows=rows,
         domain_alt=[label_id(domain_index, r.get("domain_alt"), r, "domain_alt") for r in rows],
+        soft={
+            axis: [soft_target(index, r, axis) for r in rows]
+            for axis, index in (("role", role_index), ("domain", domain_index))
+            if any(r.get(f"soft_{axis}") is not None for r in rows)
+        },
     )
 
 
@@ -124,9 +148,14 @@ def collate(encoded: EncodedSet, indices: list[int], encoder: WindowEncoder) -> 
 
 
 def labels(encoded: EncodedSet, indices: list[int]) -> dict[str, torch.Tensor]:
-    """The batch's label ids per axis, and each row's second domain (-100 where unlabelled or none)."""
-    return {
+    """The batch's label ids per axis, and each row's second domain (-100 where unlabelled or none);
+    where the set has soft targets, `role_soft` / `domain_soft` (a row of zeros where a row has none)."""
+    batch = {
         "role": torch.tensor([encoded.role[i] for i in indices]),
         "domain": torch.tensor([encoded.domain[i] for i in indices]),
         "domain_alt": torch.tensor([encoded.domain_alt[i] for i in indices]),
     }
+    for axis, targets in encoded.soft.items():
+        width = len(next(t for t in targets if t is not None))
+        batch[f"{axis}_soft"] = torch.tensor([targets[i] or [0.0] * width for i in indices])
+    return batch

@@ -128,11 +128,14 @@ def _build(config: TrainConfig, run: Path, command: list[str], resume: bool, gro
     dev_rows = [row for path in pool for row in read_labelled(path)] if group.is_main else []
     schema = dataset_schema(config.data.dataset)
     if not resume and group.is_main:
-        write_provenance(run, config, command, [train_path, *pool])
+        write_provenance(run, config, command, [train_path, *pool, *config.data.soft])
         shutil.copyfile(config.data.dataset / TAXONOMY, run / TAXONOMY)
         if sampled:  # the rows learnt from, for the export's n-gram model and evaluate's baseline
             write_jsonl(run / TRAIN_SAMPLE, train_rows)
-        write_run_record(run, train_path, pool, TAXONOMY, run / TRAIN_SAMPLE if sampled else None)
+        write_run_record(
+            run, train_path, pool, TAXONOMY, run / TRAIN_SAMPLE if sampled else None, config.data.soft
+        )
+    train_rows += [row for path in config.data.soft for row in read_labelled(path)]
     encoder_model, tokenizer = setup.backbone(config, train_rows, group)
     model = TwoHeadClassifier(encoder_model, list(schema.role), list(schema.domain), dropout=config.dropout)
     prefix = config.backbone.text_prefix

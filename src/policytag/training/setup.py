@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from policytag.modeling.backbone import load_backbone
+from policytag.modeling.backbone import keep_layers, load_backbone
 from policytag.modeling.classifier import TwoHeadClassifier
 from policytag.training import distributed
 from policytag.training.config import TrainConfig
@@ -39,7 +39,7 @@ def backbone(config: TrainConfig, train_rows: list[dict], group: distributed.Dis
         encoder, tokenizer = trimmed(config, tokenizer, train_rows)
     if group.is_main:
         distributed.barrier(group)
-    return encoder, tokenizer
+    return keep_layers(encoder, config.backbone.layers), tokenizer
 
 
 def trimmed(config: TrainConfig, tokenizer, train_rows: list[dict]):

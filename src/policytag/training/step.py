@@ -79,6 +79,9 @@ class Stepper:
         loss = _masked(self.losses["role"], role_logits, batch["role"]) + _masked(
             self.losses["domain"], domain_logits, batch["domain"], batch["domain_alt"]
         )
+        for axis, logits in (("role", role_logits), ("domain", domain_logits)):
+            if f"{axis}_soft" in batch:
+                loss = loss + soft_loss(logits, batch[f"{axis}_soft"])
         loss.backward()
         nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         self.optimizer.step()
@@ -120,6 +123,16 @@ class AlternativeLoss(nn.Module):
             (alt != IGNORE)[:, None], (1 - self.share) * target + self.share * second, target
         )
         return nn.functional.cross_entropy(logits, target, weight=self.weight)
+
+
+def soft_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy against a teacher's probabilities, averaged over the rows that have them
+    (a row of zeros has none); zero when no row of the batch has them."""
+    keep = target.sum(-1) > 0
+    if not bool(keep.any()):
+        return logits.sum() * 0.0
+    log_p = torch.log_softmax(logits[keep].float(), dim=-1)
+    return -(target[keep] * log_p).sum(-1).mean()
 
 
 def _masked(
