@@ -73,24 +73,28 @@ def distill(
 
 
 def candidate_rows(inputs: list[Path], settings, config: DistillConfig) -> list[dict]:
-    """Up to `config.paragraphs` corpus paragraphs under `inputs` that the exclusions allow,
-    a seeded sample in corpus order; `ValueError` when none is left."""
+    """Up to `config.paragraphs` corpus paragraphs under `inputs` that the exclusions allow: a
+    seeded sample, in corpus order (candidates are checked in the sample's order until enough
+    are allowed, so a large corpus is not checked whole); `ValueError` when none is allowed."""
     from policytag.data.prepare import load_prepare_config
     from policytag.review.candidates import load_candidates
 
     prepare_config = load_prepare_config(CONFIGS / "data" / "default.yaml")
     exclusions = teacher_exclusions(settings, prepare_config)
     candidates, _ = load_candidates(inputs, prepare_config)
-    allowed = [row for row in candidates if exclusions.allows(row)]
-    if not allowed:
+    order = random.Random(config.seed).sample(range(len(candidates)), len(candidates))
+    keep: list[int] = []
+    for i in order:
+        if len(keep) == config.paragraphs:
+            break
+        if exclusions.allows(candidates[i]):
+            keep.append(i)
+    if not keep:
         raise ValueError(
             f"no corpus paragraph to distil on under {', '.join(map(str, inputs))} "
             f"({len(candidates):,} read; passed over: {dict(exclusions.refused)})"
         )
-    keep = sorted(
-        random.Random(config.seed).sample(range(len(allowed)), min(config.paragraphs, len(allowed)))
-    )
-    return [allowed[i] for i in keep]
+    return [candidates[i] for i in sorted(keep)]
 
 
 def teacher_exclusions(settings, prepare_config):

@@ -62,7 +62,7 @@ def run_main_job(
     recipe: Path,
     out: Path,
     overrides: list[str],
-    parity_paragraphs: int = 300,
+    parity_paragraphs: int = 100,
     echo: Callable[[str], None] = print,
     overwrite: bool = False,
 ) -> dict:

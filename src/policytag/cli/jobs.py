@@ -21,8 +21,11 @@ def run_job(
         Path, typer.Option("--out", "-o", help="Folder for data/, run/, export/ and eval/.")
     ] = Path("experiments/main"),
     parity_paragraphs: Annotated[
-        int, typer.Option(help="Corpus paragraphs in the export's parity check.")
-    ] = 300,
+        int,
+        typer.Option(
+            help="Corpus paragraphs in the export's parity check (the selection pool's are compared too)."
+        ),
+    ] = 100,
     overrides: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a training recipe key: --set optim.max_steps=50"),
