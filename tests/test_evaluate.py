@@ -138,14 +138,15 @@ def test_pictures_render_chinese_with_no_missing_glyph(tmp_path, schema):
         plt.rcParams["font.family"] = family
 
 
-def test_evaluate_writes_the_contract_keys_report_and_errors(tiny_run, tmp_path):
+def test_evaluate_writes_the_contract_keys_report_and_errors(tiny_run, tmp_path, monkeypatch):
     out = tmp_path / "eval"
+    monkeypatch.chdir(tiny_run.parent)  # the model given relative to here is recorded absolute
     result = runner.invoke(
-        app, ["evaluate", str(tiny_run), "--data", str(DATA / "gold" / "dev.jsonl"), "--out", str(out)]
+        app, ["evaluate", tiny_run.name, "--data", str(DATA / "gold" / "dev.jsonl"), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["n"] == 144
+    assert metrics["n"] == 144 and metrics["model"] == str(tiny_run.resolve())
     for axis in ("role", "domain"):
         assert {"accuracy", "macro_f1", "weighted_f1", "per_class", "bootstrap_95"} <= set(metrics[axis])
         assert set(next(iter(metrics[axis]["per_class"].values()))) == {
