@@ -201,8 +201,7 @@ def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: ParityTe
     paragraphs; and the fp32 dev logits of that same pass."""
     from policytag.predict.torch_backend import OUTLIER_FACTOR, full_range_activations, outlier_channels
 
-    texts = [normalize(r["text"]) for r in dev_rows]
-    paths = [row_path(r, t) for r, t in zip(dev_rows, texts)]
+    texts, paths = _dev_inputs(dev_rows)
     seen = {}
 
     def feed() -> None:
@@ -217,6 +216,12 @@ def _int8_settings(fp32: Predictor, dev_rows: list[dict], parity_texts: ParityTe
         "full_range_activations_at_export": full_range_activations(),
     }
     return settings, seen["dev"]
+
+
+def _dev_inputs(dev_rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """The selection rows' normalised texts and heading paths, as `evaluate` reads gold."""
+    texts = [normalize(r["text"]) for r in dev_rows]
+    return texts, [row_path(r, t) for r, t in zip(dev_rows, texts)]
 
 
 @dataclass(frozen=True)
@@ -246,8 +251,7 @@ def _logits(
     reads gold; `dev` when already computed) and the parity paragraphs (each with its dataset
     heading path), and the speed on the latter."""
     if dev is None:
-        texts = [normalize(r["text"]) for r in dev_rows]
-        dev = predictor.tagger.logits(texts, [row_path(r, t) for r, t in zip(dev_rows, texts)])
+        dev = predictor.tagger.logits(*_dev_inputs(dev_rows))
     started, role, domain = time.perf_counter(), [], []
     for start in tqdm(range(0, len(parity), 256), desc=f"parity {predictor.backend}", leave=False):
         r, d = predictor.tagger.logits(parity.texts[start : start + 256], parity.paths[start : start + 256])
