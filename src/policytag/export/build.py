@@ -52,6 +52,7 @@ from policytag.stats.metrics import axis_metrics
 from policytag.version import __version__
 
 BASELINE_ROWS = "baseline-train.jsonl"
+WARM_UP = 16  # parity paragraphs each backend tags once, untimed, before its speed is measured
 
 
 @dataclass(frozen=True)
@@ -249,9 +250,11 @@ def _logits(
 ) -> dict:
     """Per-paragraph logits on the dev gold (each row read with its own heading path, as `evaluate`
     reads gold; `dev` when already computed) and the parity paragraphs (each with its dataset
-    heading path), and the speed on the latter."""
+    heading path), and the speed on the latter, after a warm-up on a few of them (a backend's
+    first call pays one-time costs that would otherwise decide `auto` on a short parity set)."""
     if dev is None:
         dev = predictor.tagger.logits(*_dev_inputs(dev_rows))
+    predictor.tagger.logits(parity.texts[:WARM_UP], parity.paths[:WARM_UP])
     started, role, domain = time.perf_counter(), [], []
     for start in tqdm(range(0, len(parity), 256), desc=f"parity {predictor.backend}", leave=False):
         r, d = predictor.tagger.logits(parity.texts[start : start + 256], parity.paths[start : start + 256])

@@ -24,7 +24,7 @@ from policytag.training.run import RunLog
 def dev_metrics(
     model, dev_set: EncodedSet, windows: WindowEncoder, config: TrainConfig, device, bootstrap: bool = False
 ):
-    """Both axes' metrics on the dev gold (and report-level intervals when `bootstrap`)."""
+    """Both axes' metrics on `dev_set`, the selection pool (and report-level intervals when `bootstrap`)."""
     was_training = model.training
     batch_tokens = config.eval.batch_size * config.predict_windows.max_length
     role_l, domain_l = paragraph_logits(
