@@ -128,7 +128,7 @@ def select(summary: dict, n: int, strategy: str, unannotated: bool) -> None:
 def train(metrics: dict, run: Path) -> None:
     if metrics:
         typer.echo(
-            f"selection pool ({metrics['role']['n']:,} paragraphs): role macro-F1 {metrics['role']['macro_f1']:.3f} "
+            f"selection pool ({metrics['n']:,} paragraphs): role macro-F1 {metrics['role']['macro_f1']:.3f} "
             f"{interval(metrics['role'])}, domain macro-F1 {metrics['domain']['macro_f1']:.3f} "
             f"{interval(metrics['domain'])}, domain lenient accuracy {metrics['domain']['lenient_accuracy']:.3f}"
         )

@@ -68,10 +68,10 @@ def _evaluate(model: Path, data: Path, out: Path, config: EvalConfig) -> dict:
 
     metrics = {
         "n": len(rows),
-        "model": str(Path(model).resolve()),  # found again from any directory (`compare`)
+        "model": str(model.resolve()),  # found again from any directory (`compare`)
         "model_manifest_sha256": manifest_hash(model),
         "backend": predictor.backend,
-        "data": str(Path(data).resolve()),
+        "data": str(data.resolve()),
         "skipped_lines": len(problems),
         "problems": problems[:50],
         "context": context.context,
